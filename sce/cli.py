@@ -1,0 +1,401 @@
+"""The `sce` command line: lint, fmt, convert, compile, graph and rules.
+
+Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
+settings or I/O error. Whatever goes wrong, the user sees a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from sce import canonical
+from sce.diagnostics import Diagnostic
+from sce.errors import CompileError, SceError
+from sce.files import write_atomic
+from sce.lint import RULES, LintResult, Settings, lint_paths, load_settings
+from sce.lint.rule import Rule, by_name_or_code
+from sce.lint.runner import collect_files
+from sce.loader import LoadedFlow, format_of, load_path
+from sce.report import ExitCode, OutputFormat, render, render_statistics
+from sce.source import Source
+
+#: More files than this, on a terminal, and `sce lint` shows a progress bar.
+PROGRESS_THRESHOLD = 20
+
+
+class CliError(click.ClickException):
+    """A problem with the settings, the files or the system: message on stderr, exit 2."""
+
+    exit_code = ExitCode.ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"sce: error: {self.format_message()}", err=True)
+
+
+class _Group(click.Group):
+    """Turns every SceError, OSError and UnicodeError of a command into a CliError."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # click ends quietly when the reader of stdout goes away
+        except SceError as e:
+            raise CliError(e.message) from None
+        except UnicodeError as e:
+            raise CliError(f"cannot encode or decode text: {e}") from None
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise CliError(f"{where}{e.strerror or e}") from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sce", prog_name="sce")
+def cli() -> None:
+    """Service creation environment: lint, format, convert, compile and draw IVR flows."""
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The `sce` console script."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="sce")
+    raise SystemExit(ExitCode.CLEAN)  # pragma: no cover  (click always exits)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Print text, or write it atomically to `output`."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+def _report_load_errors(loaded: LoadedFlow) -> None:
+    """A flow's load diagnostics on stderr, like `sce lint` prints them."""
+    sources = {loaded.path or "": loaded.source}
+    click.echo(render(loaded.diagnostics, OutputFormat.TEXT, sources=sources, summary=False),
+               err=True, nl=False)
+
+
+def _load_sound(path: Path) -> LoadedFlow:
+    """Load one flow; on load errors print them and exit 1."""
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    loaded = load_path(path)
+    if not loaded.ok:
+        _report_load_errors(loaded)
+        sys.exit(ExitCode.FINDINGS)
+    return loaded
+
+
+def _codes(value: str | None) -> list[str]:
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+def _check_codes(tokens: Iterable[str], where: str) -> None:
+    unknown = [t for t in tokens if not by_name_or_code(t)]
+    if unknown:
+        raise click.UsageError(
+            f"unknown rule code or name in {where}: {', '.join(unknown)} "
+            "(`sce rules` lists them)"
+        )
+
+
+def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
+    """The text of the files whose findings show a source line (syntax errors)."""
+    sources: dict[str, Source] = {}
+    for d in diagnostics:
+        if d.code == "SCE001" and d.path and d.path not in sources:
+            try:
+                text = Path(d.path).read_bytes().decode("utf-8-sig", errors="replace")
+            except OSError:
+                continue
+            sources[d.path] = Source(d.path, text)
+    return sources
+
+
+# -- lint -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default=OutputFormat.TEXT.value,
+    show_default=True,
+    help="How to print the findings.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of stdout.")
+@click.option("--select", help="Comma-separated codes, prefixes or names to check (replaces the "
+              "settings' select).")
+@click.option("--ignore", help="Comma-separated codes, prefixes or names to skip (added to the "
+              "settings' ignore).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read [tool.sce] from this file instead of the nearest pyproject.toml.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each code has.")
+def lint(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    select: str | None,
+    ignore: str | None,
+    exit_zero: bool,
+    config: Path | None,
+    statistics: bool,
+) -> None:
+    """Check flow files (.json and .flow) and folders of them.
+
+    Exit status: 0 no findings, 1 findings, 2 a usage, settings or file error.
+    """
+    settings = load_settings(Path.cwd(), config)
+    _check_codes(settings.unknown_codes(), f"the settings ({settings.origin or '[tool.sce]'})")
+    if select is not None:
+        _check_codes(_codes(select), "--select")
+        settings.select = _codes(select)
+    if ignore is not None:
+        _check_codes(_codes(ignore), "--ignore")
+        settings.ignore = [*settings.ignore, *_codes(ignore)]
+    if statistics and fmt not in (OutputFormat.TEXT.value, OutputFormat.JSON.value):
+        raise click.UsageError("--statistics prints text or json, not " + fmt)
+
+    files, missing = collect_files(paths or (Path("."),), settings)
+    for m in missing:
+        click.echo(f"sce: error: {m}: no such file or folder", err=True)
+    if not files:
+        if missing:
+            sys.exit(ExitCode.ERROR)
+        click.echo("sce: warning: no flow files (.json, .flow) found", err=True)
+    result = _lint_with_progress(files, settings)
+
+    diagnostics = result.diagnostics
+    if statistics:
+        text = render_statistics(diagnostics, fmt)
+    else:
+        sources = _sources_for(diagnostics) if fmt == OutputFormat.TEXT.value else None
+        text = render(diagnostics, fmt, sources=sources, files_checked=len(result.files))
+    _emit(text, output)
+
+    if missing or result.errors:
+        for error in result.errors:
+            click.echo(f"sce: error: {error}", err=True)
+        sys.exit(ExitCode.ERROR)
+    sys.exit(ExitCode.FINDINGS if diagnostics and not exit_zero else ExitCode.CLEAN)
+
+
+def _wants_progress(count: int) -> bool:
+    return count > PROGRESS_THRESHOLD and sys.stderr.isatty()
+
+
+def _lint_with_progress(files: list[Path], settings: Settings) -> LintResult:
+    if not _wants_progress(len(files)):
+        return lint_paths(files, settings)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("Linting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def step(f: Path) -> None:
+            progress.update(task, advance=1, description=str(f))
+
+        return lint_paths(files, settings, progress=step)
+
+
+# -- fmt --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change.")
+@click.option("--diff", is_flag=True, help="Write nothing; print what would change as a diff.")
+def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
+    """Rewrite flow files in their canonical form (comments in .flow files are kept).
+
+    A file that does not load is left alone and its errors are printed (exit 1).
+    """
+    settings = load_settings(Path.cwd())
+    files, missing = collect_files(paths or (Path("."),), settings)
+    for m in missing:
+        click.echo(f"sce: error: {m}: no such file or folder", err=True)
+    changed: list[Path] = []
+    unchanged = 0
+    broken = 0
+    for f in files:
+        loaded = load_path(f)
+        if not loaded.ok:
+            _report_load_errors(loaded)
+            broken += 1
+            continue
+        new = canonical.render(loaded, loaded.format)
+        old_bytes = f.read_bytes()
+        if new.encode("utf-8") == old_bytes:
+            unchanged += 1
+            continue
+        changed.append(f)
+        if diff:
+            old = old_bytes.decode("utf-8-sig", errors="replace")
+            click.echo("".join(difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True),
+                fromfile=f"{f}", tofile=f"{f}")), nl=False)
+        elif check:
+            click.echo(f"Would reformat: {f}")
+        else:
+            write_atomic(f, new)
+
+    verb = "would be reformatted" if check or diff else "reformatted"
+    parts = [f"{_files(len(changed))} {verb}", f"{_files(unchanged)} already formatted"]
+    if broken:
+        parts.append(f"{_files(broken)} with errors left unchanged")
+    click.echo(", ".join(parts), err=check or diff)
+
+    if missing:
+        sys.exit(ExitCode.ERROR)
+    if broken or (changed and (check or diff)):
+        sys.exit(ExitCode.FINDINGS)
+    sys.exit(ExitCode.CLEAN)
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+# -- convert ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "to", type=click.Choice(list(canonical.FORMATS)),
+              help="The format to write: json or flow (default: the other one, or -o's suffix).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+def convert(file: Path, to: str | None, output: Path | None) -> None:
+    """Print a flow in the other format: JSON to DSL or DSL to JSON."""
+    loaded = _load_sound(file)
+    if to is None:
+        to = (format_of(output) if output else None) or (
+            "json" if loaded.format == "flow" else "flow")
+    _emit(canonical.render(loaded, to), output)
+
+
+# -- compile ----------------------------------------------------------------------------------
+
+
+@cli.command(name="compile")
+@click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the compiled flow to this file instead of stdout.")
+def compile_command(flow: Path, output: Path | None) -> None:
+    """Compile a flow to the runtime's state machine (JSON). Lint rules are not run."""
+    from sce.compiler import analyse, compile_flow
+
+    loaded = _load_sound(flow)
+    assert loaded.flow is not None
+    try:
+        compiled = compile_flow(loaded.flow, analyse(loaded.flow))
+    except CompileError as e:
+        located = sorted((loaded.source.locate(d) for d in e.diagnostics),
+                         key=lambda d: d.sort_key)
+        click.echo(render(located, OutputFormat.TEXT, summary=False), err=True, nl=False)
+        click.echo(f"sce: {e.message}", err=True)
+        sys.exit(ExitCode.FINDINGS)
+    _emit(compiled.to_json() + "\n", output)
+
+
+# -- graph ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot",
+              show_default=True, help="Graphviz DOT or Mermaid.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+def graph(flow: Path, fmt: str, output: Path | None) -> None:
+    """Draw a flow as a graph: `sce graph f.flow | dot -Tsvg > f.svg`."""
+    from sce.graph import to_dot, to_mermaid
+
+    loaded = _load_sound(flow)
+    assert loaded.flow is not None
+    _emit(to_dot(loaded.flow) if fmt == "dot" else to_mermaid(loaded.flow), output)
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules(code: str | None, fmt: str) -> None:
+    """List the lint rules, or explain one (by code or name)."""
+    if code is None:
+        selected = sorted(RULES.values(), key=lambda r: r.code)
+        if fmt == "json":
+            _emit(_json([_rule_json(r, doc=False) for r in selected]), None)
+        else:
+            _print_rule_table(selected)
+        return
+    rule = RULES.get(code.upper()) or next((r for r in RULES.values() if r.name == code), None)
+    if rule is None:
+        raise click.UsageError(f"no rule '{code}' (`sce rules` lists them)")
+    if fmt == "json":
+        _emit(_json(_rule_json(rule, doc=True)), None)
+    else:
+        click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
+        click.echo(rule.doc)
+
+
+def _rule_json(rule: Rule, doc: bool) -> dict[str, object]:
+    out: dict[str, object] = {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "summary": rule.summary,
+    }
+    if doc:
+        out["doc"] = rule.doc
+    return out
+
+
+def _json(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _print_rule_table(selected: list[Rule]) -> None:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("Code", "Name", "Severity", "Summary", box=None, header_style="bold")
+        for r in selected:
+            colour = "red" if r.severity.value == "error" else "yellow"
+            table.add_row(r.code, r.name, f"[{colour}]{r.severity.value}[/]", r.summary)
+        Console().print(table)
+        return
+    rows = [(r.code, r.name, r.severity.value, r.summary) for r in selected]
+    header = ("CODE", "NAME", "SEVERITY", "SUMMARY")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        cells = [row[i].ljust(widths[i]) for i in range(3)]
+        click.echo("  ".join([*cells, row[3]]).rstrip())

@@ -1,0 +1,290 @@
+"""The checks a flow must pass to compile, and the facts every later stage reuses.
+
+`analyse(flow)` parses every expression and template once, types them against the declared
+variables, resolves every exit to a node, and builds the flow's graph (networkx). The compiler
+refuses a flow with any error found here; the lint rules report the same findings under their
+codes and add their own from the same facts, so nothing is parsed or checked twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import networkx as nx
+
+from sce import expr
+from sce.compiler.fields import BUILTINS, Text, texts, writes
+from sce.diagnostics import Diagnostic, Severity, escape_pointer
+from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Transfer
+
+#: Codes found here; each is also a lint rule (see sce/lint/rules).
+MISSING_START = "SCE101"
+UNKNOWN_TARGET = "SCE102"
+INVALID_EXPRESSION = "SCE201"
+TYPE_ERROR = "SCE202"
+UNDEFINED_VARIABLE = "SCE203"
+INVALID_PATTERN = "SCE205"
+DUPLICATE_KEY = "SCE303"
+NO_DESTINATION = "SCE504"
+INVALID_SCHEDULE = "SCE507"
+
+
+@dataclass
+class Analysis:
+    flow: Flow
+    graph: nx.DiGraph
+    #: Pointer → parsed expression (AST node) or template.
+    parsed: dict[str, object] = field(default_factory=dict)
+    #: Node id → (path below the node, parsed) of its expressions and templates.
+    parsed_by_node: dict[str, list[tuple[tuple[str | int, ...], object]]] = field(
+        default_factory=dict
+    )
+    #: Variable → pointers that read it / assign it.
+    reads: dict[str, list[str]] = field(default_factory=dict)
+    assigned: dict[str, list[str]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+
+def variable_types(flow: Flow) -> dict[str, str]:
+    types = dict(BUILTINS)
+    types.update({name: v.type for name, v in flow.variables.items()})
+    return types
+
+
+def analyse(flow: Flow) -> Analysis:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(flow.nodes)
+    a = Analysis(flow, graph)
+    types = variable_types(flow)
+    report = a.diagnostics.append
+
+    if not flow.start:
+        report(Diagnostic(MISSING_START, "the flow has no start node", pointer="/start"))
+    elif flow.start not in flow.nodes:
+        report(
+            Diagnostic(
+                MISSING_START,
+                f"the start node '{flow.start}' does not exist"
+                + _did_you_mean(flow.start, flow.nodes),
+                pointer="/start",
+            )
+        )
+    if flow.on_error and flow.on_error not in flow.nodes:
+        report(
+            Diagnostic(
+                UNKNOWN_TARGET,
+                f"on_error names '{flow.on_error}', which does not "
+                "exist" + _did_you_mean(flow.on_error, flow.nodes),
+                pointer="/on_error",
+            )
+        )
+
+    for nid, node in flow.nodes.items():
+        base = "/nodes/" + escape_pointer(nid)
+        for label, target in _exit_pointers(node):
+            ptr, name = label
+            if target in flow.nodes:
+                if graph.has_edge(nid, target):
+                    graph[nid][target]["labels"].append(name)
+                else:
+                    graph.add_edge(nid, target, labels=[name])
+            else:
+                report(
+                    Diagnostic(
+                        UNKNOWN_TARGET,
+                        f"'{name}' goes to '{target}', which does not "
+                        "exist" + _did_you_mean(target, flow.nodes),
+                        pointer=base + ptr,
+                        node=nid,
+                    )
+                )
+        for text in texts(node):
+            _check_text(a, types, nid, base + text.pointer, text)
+        for var, ptr in writes(node):
+            a.assigned.setdefault(var, []).append(base + ptr)
+            if var not in flow.variables:
+                report(
+                    Diagnostic(
+                        UNDEFINED_VARIABLE,
+                        f"'{var}' is assigned but not declared; "
+                        f"declare it under variables" + _did_you_mean(var, types),
+                        pointer=base + ptr,
+                        node=nid,
+                    )
+                )
+        _check_node(a, nid, base, node)
+    return a
+
+
+def _exit_pointers(node: Node) -> list[tuple[tuple[str, str], str]]:
+    """((pointer below node, exit label), target) of every exit."""
+    out: list[tuple[tuple[str, str], str]] = []
+    if isinstance(node, Menu):
+        for i, c in enumerate(node.choices):
+            out.append(((f"/choices/{i}/next", f"key {c.key}"), c.next))
+    if isinstance(node, Branch):
+        for i, c in enumerate(node.cases):
+            out.append(((f"/cases/{i}/next", f"case {i + 1}"), c.next))
+    for name in node.exits:
+        target = getattr(node, name)
+        if isinstance(target, str):
+            out.append(((f"/{name}", name), target))
+    return out
+
+
+def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Text) -> None:
+    source = text.source
+    try:
+        if text.kind == "expression":
+            parsed = expr.parse_expression(source)
+            nodes = [parsed]
+        else:
+            parsed = expr.parse_template(source)
+            nodes = [p for p in parsed.parts if not isinstance(p, str)]
+    except expr.ExprError as e:
+        a.diagnostics.append(
+            Diagnostic(
+                INVALID_EXPRESSION,
+                f"{e} (at column {e.column} of {_quote(source)})",
+                pointer=ptr,
+                node=nid,
+            )
+        )
+        return
+    a.parsed[ptr] = parsed
+    a.parsed_by_node.setdefault(nid, []).append((text.path, parsed))
+    for node in nodes:
+        for name in expr.names(node):
+            a.reads.setdefault(name, []).append(ptr)
+        _, problems = expr.check(node, types)
+        for e in problems:
+            code = {
+                expr.ExprNameError: UNDEFINED_VARIABLE,
+                expr.ExprTypeError: TYPE_ERROR,
+            }.get(type(e), INVALID_EXPRESSION)
+            if code == UNDEFINED_VARIABLE and "function" in e.message:
+                code = INVALID_EXPRESSION
+            a.diagnostics.append(
+                Diagnostic(code, f"{e} in {_quote(source)}", pointer=ptr, node=nid)
+            )
+
+
+def _check_node(a: Analysis, nid: str, base: str, node: Node) -> None:
+    report = a.diagnostics.append
+    if isinstance(node, Menu):
+        seen: dict[str, int] = {}
+        for i, c in enumerate(node.choices):
+            if c.key in seen:
+                report(
+                    Diagnostic(
+                        DUPLICATE_KEY,
+                        f"key {c.key} is used twice in this menu "
+                        f"(choices {seen[c.key] + 1} and {i + 1})",
+                        pointer=f"{base}/choices/{i}/key",
+                        node=nid,
+                    )
+                )
+            seen.setdefault(c.key, i)
+        if node.repeat_key is not None and node.repeat_key in seen:
+            report(
+                Diagnostic(
+                    DUPLICATE_KEY,
+                    f"the repeat key {node.repeat_key} is also a choice",
+                    pointer=f"{base}/repeat_key",
+                    node=nid,
+                )
+            )
+    elif isinstance(node, Collect):
+        if node.pattern is not None:
+            try:
+                re.compile(node.pattern)
+            except re.error as e:
+                report(
+                    Diagnostic(
+                        INVALID_PATTERN,
+                        f"the pattern is not a valid regular "
+                        f"expression: {e.msg} at position {e.pos}",
+                        pointer=f"{base}/pattern",
+                        node=nid,
+                    )
+                )
+        if node.min_digits > node.max_digits:
+            report(
+                Diagnostic(
+                    INVALID_PATTERN,
+                    f"min_digits ({node.min_digits}) is more than max_digits ({node.max_digits})",
+                    pointer=f"{base}/min_digits",
+                    node=nid,
+                )
+            )
+    elif isinstance(node, Transfer):
+        if (node.queue is None) == (node.number is None):
+            which = "both a queue and a number" if node.queue else "neither a queue nor a number"
+            report(
+                Diagnostic(
+                    NO_DESTINATION,
+                    f"a transfer needs a queue or a number; it has {which}",
+                    pointer=base,
+                    node=nid,
+                )
+            )
+    elif isinstance(node, Schedule):
+        _check_schedule(a, nid, base, node)
+
+
+def _check_schedule(a: Analysis, nid: str, base: str, node: Schedule) -> None:
+    report = a.diagnostics.append
+    try:
+        zoneinfo.ZoneInfo(node.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        report(
+            Diagnostic(
+                INVALID_SCHEDULE,
+                f"unknown time zone '{node.timezone}' (use an IANA "
+                "name such as Europe/London or Asia/Shanghai)",
+                pointer=f"{base}/timezone",
+                node=nid,
+            )
+        )
+    for day, ranges in node.hours.items():
+        for i, r in enumerate(ranges):
+            if r.start >= r.end:
+                report(
+                    Diagnostic(
+                        INVALID_SCHEDULE,
+                        f"{day}: opening time {r.start} is not before closing time {r.end}",
+                        pointer=f"{base}/hours/{day}/{i}",
+                        node=nid,
+                    )
+                )
+    for i, h in enumerate(node.holidays):
+        try:
+            date.fromisoformat(h.date)
+        except ValueError:
+            report(
+                Diagnostic(
+                    INVALID_SCHEDULE,
+                    f"'{h.date}' is not a date of the calendar",
+                    pointer=f"{base}/holidays/{i}/date",
+                    node=nid,
+                )
+            )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _quote(source: str) -> str:
+    short = source if len(source) <= 60 else source[:57] + "..."
+    return repr(short) if "'" not in short else '"' + short + '"'

@@ -1,0 +1,87 @@
+"""`compile_flow(flow) -> CompiledFlow`: a checked model becomes the runtime's state machine.
+
+Passes, in order: analyse (parse and type every expression, resolve every exit; any error stops
+here with all diagnostics), then build one `State` per node, then hash the canonical form.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from sce import expr
+from sce.compiler import ir
+from sce.compiler.analysis import Analysis, analyse
+from sce.errors import CompileError
+from sce.model import Branch, Flow, Menu, Node, Subflow, node_to_data
+
+#: Node fields the runtime never needs: they are for people and the designer.
+_PEOPLE_FIELDS = ("type", "title", "description", "noqa", "ui")
+
+
+def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlow:
+    """Compile a flow; raise CompileError with every error diagnostic if it has any."""
+    a = analysis or analyse(flow)
+    if a.errors:
+        raise CompileError(f"flow '{flow.flow}' has {len(a.errors)} error(s)", a.errors)
+    states = {
+        nid: _state(nid, node, a.parsed_by_node.get(nid, [])) for nid, node in flow.nodes.items()
+    }
+    subflows = sorted({n.flow for n in flow.nodes.values() if isinstance(n, Subflow)})
+    compiled = ir.CompiledFlow(
+        flow=flow.flow,
+        version="",
+        title=flow.title,
+        languages=tuple(flow.languages),
+        start=flow.start or "",
+        on_error=flow.on_error,
+        variables=ir.freeze(  # type: ignore[arg-type]
+            {
+                name: {"type": v.type, "default": v.default, "input": v.input, "output": v.output}
+                for name, v in flow.variables.items()
+            }
+        ),
+        states=MappingProxyType(states),
+        subflows=tuple(subflows),
+    )
+    return ir._with_version(compiled, ir.compute_version(compiled))
+
+
+def _state(
+    nid: str, node: Node, parsed_texts: list[tuple[tuple[str | int, ...], object]]
+) -> ir.State:
+    data = node_to_data(node, full=True)
+    for path, parsed in parsed_texts:
+        _replace(data, path, parsed)
+    on: dict[str, str] = {}
+    if isinstance(node, Menu):
+        for choice in node.choices:
+            on[f"key:{choice.key}"] = choice.next
+        data["choices"] = [
+            {k: v for k, v in c.items() if k != "next"} for c in data.get("choices", [])
+        ]  # type: ignore[union-attr]
+    if isinstance(node, Branch):
+        for i, case in enumerate(node.cases):
+            on[f"case:{i}"] = case.next
+        data["cases"] = [{"when": c["when"]} for c in data.get("cases", [])]  # type: ignore[union-attr,index]
+    for name in node.exits:
+        target = getattr(node, name)
+        data.pop(name, None)
+        if target is not None:
+            on[ir.EXIT_EVENTS[name]] = target
+    for name in _PEOPLE_FIELDS:
+        data.pop(name, None)
+    return ir.State.build(nid, node.type, data, on)
+
+
+def _replace(data: dict[str, object], path: tuple[str | int, ...], parsed: object) -> None:
+    """Put the parsed form of the text at `path` in place of its source."""
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    last = path[-1]
+    source = target[last]
+    if isinstance(parsed, expr.Template):
+        target[last] = ir.Template(source, parsed)
+    else:
+        target[last] = ir.Expression(source, parsed)  # type: ignore[arg-type]

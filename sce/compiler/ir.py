@@ -1,0 +1,208 @@
+"""The compiled flow: an immutable state machine that the runtime executes.
+
+Each `State` holds its resolved parameters (expressions and templates already parsed) and a table
+`event → next state`. A `CompiledFlow`'s `version` is the sha256 of its canonical JSON, so the same
+flow compiles to the same version on any machine, and it travels as JSON to another runtime node,
+which loads it without the source (`from_data`, which checks the version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from sce import expr
+from sce.errors import SceError
+
+FORMAT = "sce-ir/1"
+
+#: Events of the transition tables. `key:<k>` for menu keys and `case:<i>` for branch cases too.
+DONE = "done"
+EXIT_EVENTS = {
+    "next": DONE,
+    "error": "error",
+    "exhausted": "exhausted",
+    "default": "default",
+    "open": "open",
+    "closed": "closed",
+    "holiday": "holiday",
+    "leave": "leave",
+    "failure": "failure",
+    "no_audio": "no_audio",
+}
+
+
+class IRError(SceError):
+    """A compiled flow's JSON is not one this version of sce wrote."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    source: str
+    ast: expr.ast.Node
+
+    def to_data(self) -> dict[str, object]:
+        return {"$expr": self.source, "ast": self.ast.to_data()}
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    source: str
+    template: expr.Template
+
+    def to_data(self) -> dict[str, object]:
+        return {"$template": self.source, "parts": self.template.to_data()}
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    id: str
+    type: str
+    params: Mapping[str, object]
+    on: Mapping[str, str]
+    #: The same params as plain JSON-like data (expressions still as objects), for serialising.
+    data: dict[str, object] = field(compare=False, repr=False, default_factory=dict)
+
+    @classmethod
+    def build(cls, sid: str, type_: str, data: dict[str, object], on: dict[str, str]) -> State:
+        return cls(sid, type_, freeze(data), MappingProxyType(on), data)  # type: ignore[arg-type]
+
+    def to_data(self) -> dict[str, object]:
+        params = json.loads(json.dumps(self.data, default=_full))
+        return {"type": self.type, "params": params, "on": dict(self.on)}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFlow:
+    flow: str
+    version: str
+    title: str | None
+    languages: tuple[str, ...]
+    start: str
+    on_error: str | None
+    variables: Mapping[str, Mapping[str, object]]
+    states: Mapping[str, State]
+    subflows: tuple[str, ...]
+
+    def to_data(self) -> dict[str, object]:
+        return json.loads(self.to_json())
+
+    def to_json(self, indent: int | None = 1) -> str:
+        body = _body(self)
+        body["version"] = self.version
+        return json.dumps(body, ensure_ascii=False, indent=indent, default=_full)
+
+    @classmethod
+    def from_data(cls, data: object) -> CompiledFlow:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise IRError(f"not a compiled flow of format {FORMAT}")
+        try:
+            states = {
+                sid: State.build(sid, s["type"], _load_params(s["params"]), dict(s["on"]))
+                for sid, s in data["states"].items()
+            }
+            flow = cls(
+                flow=data["flow"],
+                version="",
+                title=data.get("title"),
+                languages=tuple(data["languages"]),
+                start=data["start"],
+                on_error=data.get("on_error"),
+                variables=freeze(data.get("variables", {})),  # type: ignore[arg-type]
+                states=MappingProxyType(states),
+                subflows=tuple(data.get("subflows", ())),
+            )
+        except (KeyError, TypeError, AttributeError, expr.ExprError) as e:
+            raise IRError(f"the compiled flow is damaged: {e}") from None
+        version = compute_version(flow)
+        if data.get("version") != version:
+            raise IRError("the compiled flow's version does not match its content")
+        return _with_version(flow, version)
+
+    @classmethod
+    def from_json(cls, text: str) -> CompiledFlow:
+        try:
+            return cls.from_data(json.loads(text))
+        except ValueError as e:
+            raise IRError(f"the compiled flow is not JSON: {e}") from None
+
+
+def _body(flow: CompiledFlow) -> dict[str, object]:
+    """The flow as JSON-ready data; expressions stay objects for `json.dumps(default=...)`."""
+    return {
+        "format": FORMAT,
+        "flow": flow.flow,
+        "title": flow.title,
+        "languages": list(flow.languages),
+        "start": flow.start,
+        "on_error": flow.on_error,
+        "variables": _thaw(flow.variables),
+        "subflows": list(flow.subflows),
+        "states": {
+            sid: {"type": s.type, "params": s.data, "on": dict(s.on)}
+            for sid, s in flow.states.items()
+        },
+    }
+
+
+def _full(value: object) -> object:
+    if isinstance(value, Expression | Template):
+        return value.to_data()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _source(value: object) -> object:
+    """Expressions by their source alone: their parse is a function of it (and of FORMAT)."""
+    if isinstance(value, Expression):
+        return {"$expr": value.source}
+    if isinstance(value, Template):
+        return {"$template": value.source}
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def compute_version(flow: CompiledFlow) -> str:
+    """sha256 of the canonical JSON: sorted keys, no spaces, UTF-8, expressions as source."""
+    canonical = json.dumps(
+        _body(flow), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_source
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _with_version(flow: CompiledFlow, version: str) -> CompiledFlow:
+    object.__setattr__(flow, "version", version)
+    return flow
+
+
+def freeze(value: object) -> object:
+    """Deeply immutable copy of JSON-like data (dicts become read-only mappings, lists tuples)."""
+    kind = type(value)
+    if kind is dict:
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return tuple(freeze(v) for v in value)  # type: ignore[attr-defined]
+    return value
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    if isinstance(value, Expression | Template):
+        return value.to_data()
+    return value
+
+
+def _load_params(value: object) -> object:
+    if isinstance(value, dict):
+        if "$expr" in value:
+            return Expression(value["$expr"], expr.ast.from_data(value["ast"]))
+        if "$template" in value:
+            return Template(value["$template"], expr.Template.from_data(value["parts"]))
+        return {k: _load_params(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_load_params(v) for v in value]
+    return value

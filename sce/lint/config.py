@@ -1,0 +1,153 @@
+"""Lint settings from `[tool.sce]` in pyproject.toml, then command-line flags.
+
+[tool.sce]
+select = ["SCE"]                  # codes, prefixes or names; default: every rule
+ignore = ["SCE604"]
+per-file-ignores = { "flows/legacy/*" = ["SCE105"] }
+exclude = ["flows/drafts/*"]
+max-menu-choices = 5
+max-menu-depth = 3
+max-prompt-seconds = 20
+max-steps-to-agent = 8
+speech-rate = { en = 15, zh = 4.5 }   # characters per second, by language prefix
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from sce.errors import ConfigError
+from sce.lint.rule import by_name_or_code
+
+#: Characters of prompt text spoken per second, by language (the part before '-'). English TTS
+#: speaks about 150 words a minute (~15 characters/s); Mandarin about 4-5 characters a second.
+DEFAULT_SPEECH_RATE = {"en": 15.0, "zh": 4.5, "yue": 4.5, "ja": 7.0, "ko": 7.0, "*": 14.0}
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["SCE"])
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    max_menu_choices: int = 5
+    max_menu_depth: int = 3
+    max_prompt_seconds: float = 20
+    max_steps_to_agent: int = 8
+    speech_rate: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEECH_RATE))
+    #: Where the settings came from (a pyproject.toml), for messages; None for defaults.
+    origin: str | None = None
+    root: Path | None = None
+
+    def codes(self) -> frozenset[str]:
+        """The codes of the selected rules, less the ignored ones."""
+        return _codes(self.select) - _codes(self.ignore)
+
+    def enabled(self, code: str, path: str | None = None) -> bool:
+        if code not in self.codes():
+            return False
+        if path is not None and self.per_file_ignores:
+            rel = self._relative(path)
+            for pattern, codes in self.per_file_ignores.items():
+                if fnmatch.fnmatch(rel, pattern) and code in _codes(codes):
+                    return False
+        return True
+
+    def unknown_codes(self) -> list[str]:
+        """Entries of select/ignore/per-file-ignores that name no rule."""
+        tokens = [
+            *self.select,
+            *self.ignore,
+            *(c for v in self.per_file_ignores.values() for c in v),
+        ]
+        return [t for t in tokens if not by_name_or_code(t)]
+
+    def excluded(self, path: str) -> bool:
+        rel = self._relative(path)
+        return any(
+            fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(Path(rel).name, p) for p in self.exclude
+        )
+
+    def _relative(self, path: str) -> str:
+        p = Path(path)
+        if self.root is not None:
+            try:
+                return p.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return p.as_posix()
+
+    def speech_seconds(self, text: str, language: str) -> float:
+        base = language.split("-")[0].lower()
+        rate = self.speech_rate.get(base) or self.speech_rate.get("*") or 14.0
+        return len(text) / rate
+
+
+def _codes(tokens: list[str]) -> frozenset[str]:
+    return frozenset(r.code for t in tokens for r in by_name_or_code(t))
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else start.parents:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(start: Path | None = None, config: Path | None = None) -> Settings:
+    """Settings from an explicit file, or from the nearest pyproject.toml above `start`."""
+    path = config or find_pyproject(start or Path.cwd())
+    if path is None:
+        return Settings()
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the settings: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    table = doc.get("tool", {}).get("sce", {})
+    return settings_from(table, origin=str(path), root=path.parent)
+
+
+def settings_from(
+    table: dict[str, object], origin: str | None = None, root: Path | None = None
+) -> Settings:
+    settings = Settings(origin=origin, root=root)
+    known = {
+        f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("origin", "root")
+    }
+    where = f"{origin}: [tool.sce]" if origin else "[tool.sce]"
+    for key, value in table.items():
+        f = known.get(key)
+        if f is None:
+            raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(known)})")
+        current = getattr(settings, f.name)
+        if isinstance(current, bool) or not _same_kind(current, value):
+            raise ConfigError(f"{where}: '{key}' must be {_kind(current)}")
+        if f.name == "speech_rate":
+            value = {**DEFAULT_SPEECH_RATE, **value}  # type: ignore[dict-item]
+        setattr(settings, f.name, value)
+    return settings
+
+
+def _same_kind(current: object, value: object) -> bool:
+    if isinstance(current, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(current, dict):
+        return isinstance(value, dict)
+    if isinstance(current, int | float):
+        return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    return True
+
+
+def _kind(current: object) -> str:
+    if isinstance(current, list):
+        return "a list of strings"
+    if isinstance(current, dict):
+        return "a table"
+    return "a positive number"

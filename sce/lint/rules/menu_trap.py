@@ -1,0 +1,78 @@
+"""SCE604 menu-trap."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from sce.diagnostics import Diagnostic
+from sce.lint.context import LintContext
+from sce.lint.rule import rule
+from sce.model import Menu
+
+CODE = "SCE604"
+
+#: Nodes that wait for the caller: the walk from a choice towards a transfer stops there.
+CALLER_STEPS = frozenset({"menu", "collect", "record"})
+
+
+@rule(CODE, "menu-trap")
+def check(ctx: LintContext) -> Iterator[Diagnostic]:
+    """A menu offers no way to reach a person and no way to hear the choices again.
+
+    **What it does:** reports a `menu` where no choice leads to a `transfer` without first
+    waiting for the caller again (the way from the choice may pass `set`, `branch`, `play`,
+    `http`, `language`, `schedule` and other nodes that do not wait for a key, but no other
+    menu, collect or record), that has no `repeat_key`, and where no choice comes back to the
+    menu itself.
+
+    **Why is this bad?** A caller whose need is not on the list, or who missed the options, is
+    stuck: they can only pick an option that is wrong for them, wait for the retries to run out,
+    or hang up angry. Every menu should let callers reach an agent ("press 0") or hear the
+    options again ("press 9 to repeat").
+
+    **Example:**
+
+        menu cards {
+          prompt { text { en-US = "For a lost card press 1, for a new PIN press 2." } }
+          choices = [ { key = "1", next -> lost }, { key = "2", next -> pin } ]
+        }
+
+    **Use instead:**
+
+        menu cards {
+          prompt { text { en-US = "Lost card, press 1. New PIN, press 2. Agent, press 0." } }
+          choices = [ { key = "1", next -> lost }, { key = "2", next -> pin },
+                      { key = "0", next -> agent } ]
+          repeat_key = "9"
+        }
+    """
+    to_agent = _lead_to_agent(ctx)
+    for nid, node in ctx.nodes_of(Menu):
+        if node.repeat_key is not None:
+            continue
+        if any(c.next == nid or c.next in to_agent for c in node.choices):
+            continue
+        yield ctx.report(
+            CODE,
+            f"menu '{nid}' is a trap: no choice leads to an agent, there is "
+            "no repeat_key and no choice to hear the menu again; add a choice that "
+            "transfers to an agent (such as 0) or set repeat_key (such as 9)",
+            ctx.ptr(nid),
+            nid,
+        )
+
+
+def _lead_to_agent(ctx: LintContext) -> set[str]:
+    """Nodes from which a transfer is reached without waiting for the caller: the transfers,
+    and, walking the graph backwards from them, every node that does not wait for a key."""
+    nodes = ctx.flow.nodes
+    graph = ctx.graph
+    found = {nid for nid, node in nodes.items() if node.type == "transfer"}
+    queue = deque(found)
+    while queue:
+        for p in graph.predecessors(queue.popleft()):
+            if p not in found and nodes[p].type not in CALLER_STEPS:
+                found.add(p)
+                queue.append(p)
+    return found

@@ -1,0 +1,189 @@
+"""Read a flow from a file or text, JSON or DSL, into the model, with every problem located.
+
+This is the one way in for the CLI, the HTTP API and the designer: bytes → text (UTF-8) → data
+(JSON or DSL) → schema → model. Problems come back as diagnostics with path, line, column and
+JSON pointer, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sce import jsontext
+from sce.bulk import paused_gc
+from sce.diagnostics import Diagnostic, node_of
+from sce.dsl import Comments, parse_dsl
+from sce.dsl.comments import noqa_codes
+from sce.dsl.comments import scan as scan_comments
+from sce.model import Flow, flow_from_data
+from sce.schema import validate
+from sce.source import Source
+
+MAX_BYTES = 64 * 1024 * 1024
+JSON_SUFFIXES = (".json",)
+DSL_SUFFIXES = (".flow",)
+FLOW_SUFFIXES = JSON_SUFFIXES + DSL_SUFFIXES
+
+
+@dataclass
+class LoadedFlow:
+    """A flow as read from one source: the model if it is sound, else the diagnostics why not."""
+
+    source: Source
+    format: str
+    data: dict[str, object] | None = None
+    flow: Flow | None = None
+    comments: Comments = field(default_factory=Comments)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: The DSL's noqa comments: line → codes (an empty set means every code).
+    noqa_lines: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str | None:
+        return self.source.path
+
+    @property
+    def ok(self) -> bool:
+        return self.flow is not None
+
+
+def format_of(path: str | Path) -> str | None:
+    suffix = Path(path).suffix.lower()
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    if suffix in DSL_SUFFIXES:
+        return "flow"
+    return None
+
+
+def load_path(path: str | Path, fmt: str | None = None) -> LoadedFlow:
+    """Load a flow file; I/O problems are diagnostics too (code SCE001)."""
+    name = str(path)
+    fmt = fmt or format_of(path) or "json"
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            return _failed(
+                name, "", fmt, f"the file is too large ({size} bytes; at most {MAX_BYTES} bytes)"
+            )
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        return _failed(name, "", fmt, f"cannot read the file: {e.strerror or e}")
+    return load_bytes(raw, name, fmt)
+
+
+def load_bytes(raw: bytes, path: str | None = None, fmt: str = "json") -> LoadedFlow:
+    if len(raw) > MAX_BYTES:
+        return _failed(path, "", fmt, f"the flow is too large ({len(raw)} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        good = raw[: e.start].decode("utf-8", "replace")
+        source = Source(path, good)
+        line, col = source.line_col(len(good))
+        return LoadedFlow(
+            source,
+            fmt,
+            diagnostics=[
+                Diagnostic(
+                    "SCE001",
+                    f"the file is not UTF-8 text (byte 0x{raw[e.start]:02x})",
+                    path=path,
+                    line=line,
+                    column=col,
+                )
+            ],
+        )
+    return load_text(text, path, fmt)
+
+
+def load_text(text: str, path: str | None = None, fmt: str = "json") -> LoadedFlow:
+    """Load a flow from text in the given format (`json` or `flow`)."""
+    with paused_gc():
+        if fmt == "flow":
+            return _load_dsl(text, path)
+        return _load_json(text, path)
+
+
+def load_data(data: object, path: str | None = None) -> LoadedFlow:
+    """Load a flow from JSON data already in memory (a request body, a generated flow)."""
+    loaded = LoadedFlow(Source(path, ""), "json")
+    with paused_gc():
+        return _finish(loaded, data)
+
+
+def _failed(path: str | None, text: str, fmt: str, message: str) -> LoadedFlow:
+    return LoadedFlow(
+        Source(path, text),
+        fmt,
+        diagnostics=[Diagnostic("SCE001", message, path=path, line=1, column=1)],
+    )
+
+
+def _load_json(text: str, path: str | None) -> LoadedFlow:
+    source = Source(path, text, index=lambda: jsontext.JsonPositions(text).offsets)
+    loaded = LoadedFlow(source, "json")
+    try:
+        data, dups = jsontext.parse(text)
+    except jsontext.JsonSyntaxError as e:
+        line, col = source.line_col(e.offset)
+        loaded.diagnostics.append(Diagnostic("SCE001", e.message, path=path, line=line, column=col))
+        return loaded
+    for dup in dups:
+        line, col = source.line_col(dup.offset)
+        key = dup.pointer.rsplit("/", 1)[-1]
+        loaded.diagnostics.append(
+            Diagnostic(
+                "SCE003",
+                f"duplicate key '{key}': a flow file may not repeat a key",
+                pointer=dup.pointer,
+                node=node_of(dup.pointer),
+                path=path,
+                line=line,
+                column=col,
+            )
+        )
+    return _finish(loaded, data)
+
+
+def _load_dsl(text: str, path: str | None) -> LoadedFlow:
+    parsed = parse_dsl(text)
+    offsets = parsed.offsets
+    source = Source(path, text, index=lambda: offsets)
+    loaded = LoadedFlow(source, "flow", comments=parsed.comments)
+    loaded.diagnostics.extend(
+        source.locate(d.at(node=node_of(d.pointer))) for d in parsed.diagnostics
+    )
+    if parsed.data is None:
+        return loaded
+    for offset, comment in scan_comments(text):
+        codes = noqa_codes(comment)
+        if codes is not None:
+            loaded.noqa_lines[source.line_col(offset)[0]] = codes
+    return _finish(loaded, parsed.data)
+
+
+def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
+    if not isinstance(data, dict):
+        loaded.diagnostics.append(
+            loaded.source.locate(
+                Diagnostic(
+                    "SCE002", "a flow file must hold an object with 'flow', 'start' and 'nodes'"
+                )
+            )
+        )
+        return loaded
+    loaded.data = data
+    issues = validate(data)
+    for issue in issues:
+        loaded.diagnostics.append(
+            loaded.source.locate(
+                Diagnostic(
+                    "SCE002", issue.message, pointer=issue.pointer, node=node_of(issue.pointer)
+                )
+            )
+        )
+    if not issues and not loaded.diagnostics:
+        loaded.flow = flow_from_data(data)
+    return loaded

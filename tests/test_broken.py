@@ -1,0 +1,27 @@
+"""tests/broken/ fires every lint rule: the catalogue of mistakes, run as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sce.lint import RULES, lint_paths
+
+BROKEN = Path(__file__).parent / "broken"
+
+
+def test_every_rule_fires_on_the_broken_example() -> None:
+    result = lint_paths([BROKEN])
+    fired = {d.code for d in result.diagnostics}
+    assert sorted(set(RULES) - fired) == []
+
+
+def test_sce_lint_on_the_broken_example_exits_1_listing_each_rule() -> None:
+    sce = Path(sys.executable).with_name("sce")
+    out = subprocess.run(
+        [str(sce), "lint", str(BROKEN)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1, out.stderr
+    for code in RULES:
+        assert f": {code} " in out.stdout, code

@@ -1,0 +1,117 @@
+"""Loading flows from files, text and bytes: every problem is a located diagnostic."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sce.loader import load_bytes, load_path, load_text
+
+GOOD = {
+    "flow": "f",
+    "start": "hello",
+    "nodes": {
+        "hello": {"type": "play", "prompt": {"text": {"en-US": "Hi"}}, "next": "bye"},
+        "bye": {"type": "hangup"},
+    },
+}
+
+
+def test_a_sound_json_flow_loads_into_the_model() -> None:
+    loaded = load_text(json.dumps(GOOD), "f.json")
+    assert loaded.diagnostics == []
+    assert loaded.flow is not None
+    assert loaded.flow.nodes["hello"].next == "bye"
+
+
+def test_a_json_syntax_error_has_line_and_column() -> None:
+    text = '{\n  "flow": "f",\n  "nodes": {,}\n}'
+    [d] = load_text(text, "f.json").diagnostics
+    assert (d.code, d.path, d.line, d.column) == ("SCE001", "f.json", 3, 13)
+    assert "field name" in d.message
+
+
+def test_a_duplicate_key_is_an_error_with_its_place() -> None:
+    text = '{"flow": "f", "start": "a",\n "nodes": {"a": {"type": "hangup"}},\n "start": "b"}'
+    loaded = load_text(text, "f.json")
+    dup = [d for d in loaded.diagnostics if d.code == "SCE003"]
+    assert [(d.pointer, d.line, d.column) for d in dup] == [("/start", 3, 2)]
+    assert loaded.flow is None
+
+
+def test_schema_errors_point_at_the_field_in_the_file() -> None:
+    text = json.dumps(GOOD, indent=2).replace('"next": "bye"', '"nxt": "bye"')
+    [d] = load_text(text, "f.json").diagnostics
+    assert d.code == "SCE002"
+    assert d.pointer == "/nodes/hello/nxt"
+    assert d.node == "hello"
+    assert text.splitlines()[d.line - 1].strip().startswith('"nxt"')
+
+
+def test_schema_errors_in_the_dsl_point_at_the_dsl_line() -> None:
+    text = 'flow f { start -> a }\n\nplay a {\n  prompt { text { en-US = "x" } }\n  nxt -> a\n}\n'
+    [d] = load_text(text, "f.flow", "flow").diagnostics
+    assert (d.code, d.line, d.column, d.pointer) == ("SCE002", 5, 3, "/nodes/a/nxt")
+
+
+def test_bytes_that_are_not_utf8_are_reported_where_they_start() -> None:
+    raw = b'{"flow": "f",\n "title": "caf\xe9"}'
+    [d] = load_bytes(raw, "f.json").diagnostics
+    assert (d.code, d.line) == ("SCE001", 2)
+    assert "UTF-8" in d.message
+
+
+def test_a_bom_is_accepted_and_chinese_text_survives() -> None:
+    data = dict(GOOD, title="示例银行")
+    loaded = load_bytes(b"\xef\xbb\xbf" + json.dumps(data, ensure_ascii=False).encode(), "f.json")
+    assert loaded.flow is not None and loaded.flow.title == "示例银行"
+
+
+def test_a_missing_file_is_a_diagnostic_not_an_exception(tmp_path) -> None:
+    [d] = load_path(tmp_path / "nope.json").diagnostics
+    assert d.code == "SCE001" and "cannot read" in d.message
+
+
+def test_a_document_that_is_not_an_object() -> None:
+    [d] = load_text("[1, 2]", "f.json").diagnostics
+    assert d.code == "SCE002"
+
+
+def test_deep_nesting_and_huge_numbers_are_diagnostics() -> None:
+    for text in ["[" * 100_000, "1" * 10_000, '{"a": 1e999}', '{"a": NaN}']:
+        [d] = load_text(text, "f.json").diagnostics
+        assert d.code == "SCE001", text[:20]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise(raw: bytes) -> None:
+    for fmt in ("json", "flow"):
+        loaded = load_bytes(raw, "x", fmt)
+        assert loaded.flow is not None or loaded.diagnostics
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=200))
+def test_every_truncation_of_a_good_file_loads_or_reports(cut: int) -> None:
+    text = json.dumps(GOOD, indent=1)
+    loaded = load_text(text[: len(text) * cut // 200], "f.json")
+    assert loaded.flow is not None or all(d.line and d.column for d in loaded.diagnostics)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_any_json_value_loads_or_reports_with_a_pointer(value: object) -> None:
+    loaded = load_text(json.dumps(value), "f.json")
+    assert loaded.flow is not None or loaded.diagnostics
