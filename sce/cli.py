@@ -81,8 +81,11 @@ def _emit(text: str, output: Path | None) -> None:
 def _report_load_errors(loaded: LoadedFlow) -> None:
     """A flow's load diagnostics on stderr, like `sce lint` prints them."""
     sources = {loaded.path or "": loaded.source}
-    click.echo(render(loaded.diagnostics, OutputFormat.TEXT, sources=sources, summary=False),
-               err=True, nl=False)
+    click.echo(
+        render(loaded.diagnostics, OutputFormat.TEXT, sources=sources, summary=False),
+        err=True,
+        nl=False,
+    )
 
 
 def _load_sound(path: Path) -> LoadedFlow:
@@ -104,8 +107,7 @@ def _check_codes(tokens: Iterable[str], where: str) -> None:
     unknown = [t for t in tokens if not by_name_or_code(t)]
     if unknown:
         raise click.UsageError(
-            f"unknown rule code or name in {where}: {', '.join(unknown)} "
-            "(`sce rules` lists them)"
+            f"unknown rule code or name in {where}: {', '.join(unknown)} (`sce rules` lists them)"
         )
 
 
@@ -135,15 +137,26 @@ def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
     show_default=True,
     help="How to print the findings.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of stdout.")
-@click.option("--select", help="Comma-separated codes, prefixes or names to check (replaces the "
-              "settings' select).")
-@click.option("--ignore", help="Comma-separated codes, prefixes or names to skip (added to the "
-              "settings' ignore).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--select",
+    help="Comma-separated codes, prefixes or names to check (replaces the settings' select).",
+)
+@click.option(
+    "--ignore",
+    help="Comma-separated codes, prefixes or names to skip (added to the settings' ignore).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read [tool.sce] from this file instead of the nearest pyproject.toml.")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read [tool.sce] from this file instead of the nearest pyproject.toml.",
+)
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has.")
 def lint(
     paths: tuple[Path, ...],
@@ -253,9 +266,17 @@ def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
         changed.append(f)
         if diff:
             old = old_bytes.decode("utf-8-sig", errors="replace")
-            click.echo("".join(difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True),
-                fromfile=f"{f}", tofile=f"{f}")), nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        old.splitlines(keepends=True),
+                        new.splitlines(keepends=True),
+                        fromfile=f"{f}",
+                        tofile=f"{f}",
+                    )
+                ),
+                nl=False,
+            )
         elif check:
             click.echo(f"Would reformat: {f}")
         else:
@@ -283,16 +304,25 @@ def _files(n: int) -> str:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--to", "to", type=click.Choice(list(canonical.FORMATS)),
-              help="The format to write: json or flow (default: the other one, or -o's suffix).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(list(canonical.FORMATS)),
+    help="The format to write: json or flow (default: the other one, or -o's suffix).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
 def convert(file: Path, to: str | None, output: Path | None) -> None:
     """Print a flow in the other format: JSON to DSL or DSL to JSON."""
     loaded = _load_sound(file)
     if to is None:
         to = (format_of(output) if output else None) or (
-            "json" if loaded.format == "flow" else "flow")
+            "json" if loaded.format == "flow" else "flow"
+        )
     _emit(canonical.render(loaded, to), output)
 
 
@@ -301,8 +331,12 @@ def convert(file: Path, to: str | None, output: Path | None) -> None:
 
 @cli.command(name="compile")
 @click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the compiled flow to this file instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the compiled flow to this file instead of stdout.",
+)
 def compile_command(flow: Path, output: Path | None) -> None:
     """Compile a flow to the runtime's state machine (JSON). Lint rules are not run."""
     from sce.compiler import analyse, compile_flow
@@ -312,8 +346,7 @@ def compile_command(flow: Path, output: Path | None) -> None:
     try:
         compiled = compile_flow(loaded.flow, analyse(loaded.flow))
     except CompileError as e:
-        located = sorted((loaded.source.locate(d) for d in e.diagnostics),
-                         key=lambda d: d.sort_key)
+        located = sorted((loaded.source.locate(d) for d in e.diagnostics), key=lambda d: d.sort_key)
         click.echo(render(located, OutputFormat.TEXT, summary=False), err=True, nl=False)
         click.echo(f"sce: {e.message}", err=True)
         sys.exit(ExitCode.FINDINGS)
@@ -325,10 +358,20 @@ def compile_command(flow: Path, output: Path | None) -> None:
 
 @cli.command()
 @click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot",
-              show_default=True, help="Graphviz DOT or Mermaid.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid"]),
+    default="dot",
+    show_default=True,
+    help="Graphviz DOT or Mermaid.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
 def graph(flow: Path, fmt: str, output: Path | None) -> None:
     """Draw a flow as a graph: `sce graph f.flow | dot -Tsvg > f.svg`."""
     from sce.graph import to_dot, to_mermaid
@@ -343,8 +386,9 @@ def graph(flow: Path, fmt: str, output: Path | None) -> None:
 
 @cli.command()
 @click.argument("code", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def rules(code: str | None, fmt: str) -> None:
     """List the lint rules, or explain one (by code or name)."""
     if code is None:

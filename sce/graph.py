@@ -142,8 +142,16 @@ def to_dot(flow: Flow) -> str:
 # -- Mermaid ----------------------------------------------------------------------------------
 
 #: Characters that would end or change a Mermaid label; written as `#code;` entities.
-_MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;",
-                     "|": "#124;", ";": "#59;", "`": "#96;"}
+_MERMAID_ENTITIES = {
+    '"': "#quot;",
+    "#": "#35;",
+    "&": "#amp;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "|": "#124;",
+    ";": "#59;",
+    "`": "#96;",
+}
 
 
 def mermaid_text(text: str) -> str:

@@ -11,13 +11,13 @@ import os
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from importlib import metadata
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from sce.diagnostics import Diagnostic, Severity, pointer
-from sce.lint.rule import RULES, Rule
+from sce.lint import RULES, Rule  # importing sce.lint registers every rule
 from sce.source import Source
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -27,7 +27,7 @@ TOOL_NAME = "sce"
 SNIPPET_CODES = frozenset({"SCE001"})
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
@@ -52,7 +52,9 @@ def render(
     diags = list(diagnostics)
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
-        return json.dumps([diagnostic_to_json(d) for d in diags], indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps([diagnostic_to_json(d) for d in diags], indent=2, ensure_ascii=False) + "\n"
+        )
     if fmt is OutputFormat.SARIF:
         return json.dumps(to_sarif(diags), indent=2, ensure_ascii=False) + "\n"
     if fmt is OutputFormat.GITHUB:
@@ -109,12 +111,19 @@ def _count(n: int, noun: str) -> str:
 def _snippet(source: Source | None, line: int, column: int) -> list[str]:
     if source is None:
         return []
-    text = source.line_text(line).rstrip("\r")
+    text = "".join(_printable(ch) for ch in source.line_text(line).rstrip("\r"))
     if not text and column <= 1:
         return []
     gutter = " " * len(str(line))
     pad = "".join("\t" if ch == "\t" else " " * _width(ch) for ch in text[: column - 1])
     return [f"{line} | {text}", f"{gutter} | {pad}^"]
+
+
+def _printable(ch: str) -> str:
+    """Control characters (from a binary file) shown as U+FFFD, so the terminal stays sane."""
+    if ch != "\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+        return "\ufffd"
+    return ch
 
 
 def _width(ch: str) -> int:

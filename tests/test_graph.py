@@ -49,8 +49,9 @@ def flow() -> Flow:
 
 
 def _expected_edges(flow: Flow) -> list[tuple[str, str, str]]:
-    return [(nid, target, label) for nid, node in flow.nodes.items()
-            for label, target in node.targets()]
+    return [
+        (nid, target, label) for nid, node in flow.nodes.items() for label, target in node.targets()
+    ]
 
 
 # -- DOT --------------------------------------------------------------------------------------
@@ -72,8 +73,13 @@ def _parse_dot(text: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     for line in text.splitlines()[1:-1]:
         if m := _DOT_EDGE.match(line):
             label = _DOT_LABEL.search(m.group(3) or "")
-            edges.append((_unquote(m.group(1)), _unquote(m.group(2)),
-                          _unquote(label.group(1)) if label else ""))
+            edges.append(
+                (
+                    _unquote(m.group(1)),
+                    _unquote(m.group(2)),
+                    _unquote(label.group(1)) if label else "",
+                )
+            )
         elif m := _DOT_NODE.match(line):
             label = _DOT_LABEL.search(m.group(2))
             nodes[_unquote(m.group(1))] = _unquote(label.group(1)) if label else ""
@@ -102,15 +108,22 @@ def test_dot_has_every_node_and_edge(flow: Flow) -> None:
 
 
 def test_dot_shapes_by_kind(flow: Flow) -> None:
-    lines = {m.group(1): m.group(2) for line in to_dot(flow).splitlines()
-             if (m := _DOT_NODE.match(line))}
+    lines = {
+        m.group(1): m.group(2) for line in to_dot(flow).splitlines() if (m := _DOT_NODE.match(line))
+    }
     assert "shape=parallelogram" in lines["main"]
     assert "shape=doubleoctagon" in lines["end"] and "shape=doubleoctagon" in lines["agent-vip"]
     assert "shape=diamond" in lines["check"]
     assert "shape=box" in lines["sorry"]
     assert "dashed" in lines["ghost"]
     assert [kind_of(t) for t in ("hangup", "transfer", "menu", "branch", "set", "http")] == [
-        "terminal", "terminal", "input", "decision", "internal", "action"]
+        "terminal",
+        "terminal",
+        "input",
+        "decision",
+        "internal",
+        "action",
+    ]
 
 
 def test_dot_quote() -> None:
@@ -121,10 +134,17 @@ def test_dot_quote() -> None:
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_graphviz_reads_the_dot(flow: Flow) -> None:
-    done = subprocess.run(["dot", "-Tplain"], input=to_dot(flow), capture_output=True,
-                          text=True, timeout=30, check=True)
-    names = {line.split()[1].strip('"') for line in done.stdout.splitlines()
-             if line.startswith("node ")}
+    done = subprocess.run(
+        ["dot", "-Tplain"],
+        input=to_dot(flow),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    names = {
+        line.split()[1].strip('"') for line in done.stdout.splitlines() if line.startswith("node ")
+    }
     assert {"main", "check", "agent-vip", "end", "ghost"} <= names
 
 

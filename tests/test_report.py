@@ -26,23 +26,45 @@ from sce.source import Source
 SCHEMA_FILE = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 SYNTAX = Diagnostic(
-    "SCE001", "use '=' (not ':') between a field and its value", path="flows/坏.flow",
-    line=2, column=18,
+    "SCE001",
+    "use '=' (not ':') between a field and its value",
+    path="flows/坏.flow",
+    line=2,
+    column=18,
 )
-SOURCES = {"flows/坏.flow": Source("flows/坏.flow", 'flow f { start -> a }\nhangup a { reason: "x" }\n')}
+SOURCES = {
+    "flows/坏.flow": Source("flows/坏.flow", 'flow f { start -> a }\nhangup a { reason: "x" }\n')
+}
 FINDINGS = [
     SYNTAX,
     Diagnostic(
-        "SCE102", "菜单 'main' 的按键 1 指向不存在的节点 'ghost'", pointer="/nodes/main/choices/0/next",
-        node="main", path="flows/demo.flow", line=9, column=24,
+        "SCE102",
+        "菜单 'main' 的按键 1 指向不存在的节点 'ghost'",
+        pointer="/nodes/main/choices/0/next",
+        node="main",
+        path="flows/demo.flow",
+        line=9,
+        column=24,
     ),
     Diagnostic(
-        "SCE204", "variable 'balance' is never read", pointer="/variables/balance",
-        severity=Severity.WARNING, path="flows/demo.flow", line=7, column=1,
+        "SCE204",
+        "variable 'balance' is never read",
+        pointer="/variables/balance",
+        severity=Severity.WARNING,
+        path="flows/demo.flow",
+        line=7,
+        column=1,
     ),
     Diagnostic(
-        "SCE102", "second: 'a/b' -> 'c~d', 100% wrong", pointer="/nodes/a~1b/next", node="a/b",
-        path="flows/demo.flow", line=12, column=3, end_line=12, end_column=9,
+        "SCE102",
+        "second: 'a/b' -> 'c~d', 100% wrong",
+        pointer="/nodes/a~1b/next",
+        node="a/b",
+        path="flows/demo.flow",
+        line=12,
+        column=3,
+        end_line=12,
+        end_column=9,
     ),
 ]
 
@@ -111,8 +133,19 @@ def test_statistics() -> None:
 def test_json_objects_have_stable_keys() -> None:
     data = json.loads(render(FINDINGS, OutputFormat.JSON))
     assert len(data) == len(FINDINGS)
-    keys = ["code", "name", "severity", "message", "path", "line", "column", "end_line",
-            "end_column", "pointer", "node"]
+    keys = [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "pointer",
+        "node",
+    ]
     assert all(list(obj) == keys for obj in data)
     assert data[1] == {
         "code": "SCE102",
@@ -154,8 +187,9 @@ def test_github_commands() -> None:
 
 
 def test_github_escaping() -> None:
-    d = Diagnostic("SCE999", "50% off\r\nnext line: a, b", path="we:ird,name%.flow", line=1,
-                   column=2)
+    d = Diagnostic(
+        "SCE999", "50% off\r\nnext line: a, b", path="we:ird,name%.flow", line=1, column=2
+    )
     assert github_command(d) == (
         "::error file=we%3Aird%2Cname%25.flow,line=1,col=2,title=SCE999::"
         "50%25 off%0D%0Anext line: a, b"
@@ -232,13 +266,15 @@ def test_sarif_is_valid_and_complete(sarif_validator, monkeypatch, tmp_path) -> 
 
 def test_sarif_paths_are_relative_posix(sarif_validator, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
-    inside = Diagnostic("SCE101", "no start", path=str(tmp_path / "sub" / "f.flow"), line=1,
-                        column=1)
+    inside = Diagnostic(
+        "SCE101", "no start", path=str(tmp_path / "sub" / "f.flow"), line=1, column=1
+    )
     outside = Diagnostic("SCE101", "no start", path="/elsewhere/g.flow", line=1, column=1)
     log = to_sarif([inside, outside])
     _validate(sarif_validator, log)
-    locs = [r["locations"][0]["physicalLocation"]["artifactLocation"]
-            for r in log["runs"][0]["results"]]
+    locs = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]
+    ]
     assert locs[0] == {"uri": "sub/f.flow", "uriBaseId": "%SRCROOT%"}
     assert locs[1] == {"uri": "file:///elsewhere/g.flow"}
 
@@ -249,13 +285,20 @@ def test_sarif_empty_and_unlocated(sarif_validator) -> None:
     assert empty["runs"][0]["results"] == []
     assert empty["runs"][0]["tool"]["driver"]["rules"] == []
     # A posted draft: no file, no line; and a code no rule describes.
-    drafts = [Diagnostic("SCE102", "bad exit", pointer="/nodes/a/next", node="a"),
-              Diagnostic("XYZ001", "from elsewhere")]
+    drafts = [
+        Diagnostic("SCE102", "bad exit", pointer="/nodes/a/next", node="a"),
+        Diagnostic("XYZ001", "from elsewhere"),
+    ]
     log = to_sarif(drafts)
     _validate(sarif_validator, log)
     results = log["runs"][0]["results"]
-    assert results[0]["locations"] == [{"logicalLocations": [
-        {"name": "a", "fullyQualifiedName": "/nodes/a/next", "kind": "element"}]}]
+    assert results[0]["locations"] == [
+        {
+            "logicalLocations": [
+                {"name": "a", "fullyQualifiedName": "/nodes/a/next", "kind": "element"}
+            ]
+        }
+    ]
     assert "locations" not in results[1]
     assert log["runs"][0]["tool"]["driver"]["rules"][1] == {"id": "XYZ001"}
 
@@ -264,3 +307,11 @@ def test_sarif_schema_rejects_a_broken_log(sarif_validator) -> None:
     log = to_sarif(FINDINGS)
     log["runs"][0]["results"][0]["level"] = "fatal"
     assert list(sarif_validator.iter_errors(log))
+
+
+def test_text_snippet_hides_control_characters() -> None:
+    source = Source("x.json", '{"a":\x00\x1b[31m x}')
+    d = Diagnostic("SCE001", "expected a value", path="x.json", line=1, column=6)
+    lines = render([d], "text", sources={"x.json": source}).splitlines()
+    assert lines[1] == '1 | {"a":\ufffd\ufffd[31m x}'
+    assert lines[2] == "  |      ^"

@@ -6,7 +6,6 @@ here with all diagnostics), then build one `State` per node, then hash the canon
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 from sce import expr
@@ -41,7 +40,7 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
                 for name, v in flow.variables.items()
             }
         ),
-        states=MappingProxyType(states),
+        states=ir.FrozenDict(states),
         subflows=tuple(subflows),
     )
     return ir._with_version(compiled, ir.compute_version(compiled))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 from sce import expr
 from sce.errors import SceError
@@ -57,21 +56,39 @@ class Template:
         return {"$template": self.source, "parts": self.template.to_data()}
 
 
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses every change.
+
+    Compiled flows are shared by every call and thread of a runtime, so nothing may change
+    them. A dict subclass (rather than a read-only proxy) is what `json` encodes natively, so
+    serialising and hashing a compiled flow needs no second, plain copy of it.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a compiled flow cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:
+        return FrozenDict, (dict(self),)
+
+
 @dataclass(frozen=True, slots=True)
 class State:
     id: str
     type: str
     params: Mapping[str, object]
     on: Mapping[str, str]
-    #: The same params as plain JSON-like data (expressions still as objects), for serialising.
-    data: dict[str, object] = field(compare=False, repr=False, default_factory=dict)
 
     @classmethod
     def build(cls, sid: str, type_: str, data: dict[str, object], on: dict[str, str]) -> State:
-        return cls(sid, type_, freeze(data), MappingProxyType(on), data)  # type: ignore[arg-type]
+        return cls(sid, type_, freeze(data), FrozenDict(on))  # type: ignore[arg-type]
 
     def to_data(self) -> dict[str, object]:
-        params = json.loads(json.dumps(self.data, default=_full))
+        params = json.loads(json.dumps(self.params, default=_full))
         return {"type": self.type, "params": params, "on": dict(self.on)}
 
 
@@ -112,7 +129,7 @@ class CompiledFlow:
                 start=data["start"],
                 on_error=data.get("on_error"),
                 variables=freeze(data.get("variables", {})),  # type: ignore[arg-type]
-                states=MappingProxyType(states),
+                states=FrozenDict(states),
                 subflows=tuple(data.get("subflows", ())),
             )
         except (KeyError, TypeError, AttributeError, expr.ExprError) as e:
@@ -139,11 +156,10 @@ def _body(flow: CompiledFlow) -> dict[str, object]:
         "languages": list(flow.languages),
         "start": flow.start,
         "on_error": flow.on_error,
-        "variables": _thaw(flow.variables),
+        "variables": flow.variables,
         "subflows": list(flow.subflows),
         "states": {
-            sid: {"type": s.type, "params": s.data, "on": dict(s.on)}
-            for sid, s in flow.states.items()
+            sid: {"type": s.type, "params": s.params, "on": s.on} for sid, s in flow.states.items()
         },
     }
 
@@ -180,19 +196,9 @@ def freeze(value: object) -> object:
     """Deeply immutable copy of JSON-like data (dicts become read-only mappings, lists tuples)."""
     kind = type(value)
     if kind is dict:
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
+        return FrozenDict({k: freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
     if kind is list or kind is tuple:
         return tuple(freeze(v) for v in value)  # type: ignore[attr-defined]
-    return value
-
-
-def _thaw(value: object) -> object:
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    if isinstance(value, Expression | Template):
-        return value.to_data()
     return value
 
 

@@ -385,7 +385,7 @@ class _Parser:
         return Index(left, key, col=left.col, end=field[3] + 1), depth + 1
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=65_536)
 def parse_expression(text: str) -> Node:
     """Parse one expression; raise :class:`ExprSyntaxError` (with column) if it is not valid.
 

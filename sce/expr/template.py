@@ -84,7 +84,7 @@ class Template:
         return cls(parts, tuple(offsets))
 
 
-@functools.lru_cache(maxsize=4_096)
+@functools.lru_cache(maxsize=65_536)
 def parse_template(text: str) -> Template:
     """Parse a text with ``{expr}`` parts; raise :class:`ExprSyntaxError` with its column."""
     if len(text) > MAX_TEMPLATE_LENGTH:

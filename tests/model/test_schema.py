@@ -412,7 +412,7 @@ _keys = st.sampled_from(
 
 
 def _mutate(data: object, path: list[int], key: str, value: object) -> None:
-    """Set `key` to `value` in the object that `path` (indexes into containers) leads to."""
+    """Set `key` to `value` (or remove it, for ...) where `path` (indexes into containers) leads."""
     target = data
     for index in path:
         children = [
@@ -424,8 +424,8 @@ def _mutate(data: object, path: list[int], key: str, value: object) -> None:
             break
         target = children[index % len(children)]
     if isinstance(target, dict):
-        if value is ... and key in target:
-            del target[key]
+        if value is ...:
+            target.pop(key, None)
         else:
             target[key] = value
     elif isinstance(target, list) and target:
