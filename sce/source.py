@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sce.diagnostics import Diagnostic, pointer_parts
+from sce.diagnostics import Diagnostic, pointer, pointer_parts
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Source:
             self._offsets = self.index() if self.index else {}
         parts = pointer_parts(ptr)
         while True:
-            key = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+            key = pointer(*parts)
             if key in self._offsets:
                 return self._offsets[key]
             if not parts:

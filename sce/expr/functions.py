@@ -27,6 +27,7 @@ from sce.expr.values import (
     check_text,
     describe,
     equal,
+    join_texts,
     kind_of,
     to_text,
     truthy,
@@ -168,19 +169,7 @@ def _replace(text: str, old: str, new: str) -> str:
 
 
 def _join(items: list[object], sep: str = ", ") -> str:
-    if len(items) > MAX_LIST:
-        raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
-    parts: list[str] = []
-    size = 0
-    for item in items:
-        if kind_of(item) in ("list", "object"):
-            raise ExprEvalError("join needs a list of texts or numbers")
-        part = to_text(item)
-        size += len(part) + len(sep)
-        if size > MAX_TEXT + len(sep):
-            raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
-        parts.append(part)
-    return sep.join(parts)
+    return join_texts(items, sep)
 
 
 def _split(text: str, sep: str) -> list[str]:

@@ -103,21 +103,25 @@ def to_text(value: object) -> str:
     if kind == "bool":
         return "true" if value else "false"
     if kind == "list":
-        items: list[object] = value  # type: ignore[assignment]
-        if len(items) > MAX_LIST:
-            raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
-        parts: list[str] = []
-        size = 0
-        for item in items:
-            if kind_of(item) in ("list", "object"):
-                raise ExprEvalError("a list inside a list cannot be turned into text")
-            part = to_text(item)
-            size += len(part) + 2
-            if size > MAX_TEXT + 2:
-                raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
-            parts.append(part)
-        return ", ".join(parts)
+        return join_texts(value, ", ")  # type: ignore[arg-type]
     raise ExprEvalError("an object cannot be turned into text; pick one of its fields, e.g. x.name")
+
+
+def join_texts(items: list[object], sep: str) -> str:
+    """The items as one text, bounded: never builds more than MAX_TEXT characters."""
+    if len(items) > MAX_LIST:
+        raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
+    parts: list[str] = []
+    size = 0
+    for item in items:
+        if kind_of(item) in ("list", "object"):
+            raise ExprEvalError("only a list of texts or numbers can be turned into text")
+        part = to_text(item)
+        size += len(part) + len(sep)
+        if size > MAX_TEXT + len(sep):
+            raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
+        parts.append(part)
+    return sep.join(parts)
 
 
 def truthy(value: object) -> bool:

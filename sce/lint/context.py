@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +16,49 @@ from sce.lint.rule import RULES
 from sce.model import INPUT_TYPES, TERMINAL_TYPES, Flow, Node
 
 
+@dataclass(frozen=True)
+class Steps:
+    """Result of `LintContext.steps_from_start`: cost per reached node, and the way there."""
+
+    cost: dict[str, int]
+    parent: dict[str, str | None]
+
+    def way(self, nid: str) -> list[str]:
+        """The nodes from the start to `nid` on a cheapest way."""
+        path = [nid]
+        while (p := self.parent[path[-1]]) is not None:
+            path.append(p)
+        return path[::-1]
+
+
+def _zero_one_bfs(ctx: LintContext, counted: frozenset[str]) -> Steps:
+    nodes = ctx.flow.nodes
+    start = ctx.flow.start
+    if start not in nodes:
+        return Steps({}, {})
+    weight = {nid: int(node.type in counted) for nid, node in nodes.items()}
+    cost = {start: weight[start]}
+    parent: dict[str, str | None] = {start: None}
+    done: set[str] = set()
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        if u in done:
+            continue
+        done.add(u)
+        cu = cost[u]
+        for v in ctx.graph.successors(u):
+            cv = cu + weight[v]
+            if cv < cost.get(v, cv + 1):
+                cost[v] = cv
+                parent[v] = u
+                if weight[v]:
+                    queue.append(v)
+                else:
+                    queue.appendleft(v)
+    return Steps(cost, parent)
+
+
 @dataclass
 class LintContext:
     flow: Flow
@@ -22,6 +66,7 @@ class LintContext:
     #: Every flow of this lint run by id, for checks across flows (subflows).
     project: Mapping[str, Flow] = field(default_factory=dict)
     analysis: Analysis | None = None
+    _steps: dict[frozenset[str], Steps] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.analysis is None:
@@ -59,6 +104,16 @@ class LintContext:
         if self.flow.on_error in self.flow.nodes:
             found |= nx.descendants(self.graph, self.flow.on_error) | {self.flow.on_error}
         return found
+
+    def steps_from_start(self, counted: frozenset[str]) -> Steps:
+        """The fewest nodes of the `counted` types on a way from the start to each node.
+
+        A 0-1 breadth-first search (counted nodes weigh 1, the others 0), linear in the flow;
+        shared by the rules that measure how far callers must go (menu depth, steps to agent).
+        """
+        if counted not in self._steps:
+            self._steps[counted] = _zero_one_bfs(self, counted)
+        return self._steps[counted]
 
     @cached_property
     def terminals(self) -> set[str]:

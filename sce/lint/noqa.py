@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sce.diagnostics import Diagnostic, Severity
+from sce.diagnostics import Diagnostic, Severity, escape_pointer
 from sce.lint.rule import RULES
 from sce.loader import LoadedFlow
 
@@ -43,12 +43,12 @@ def _directives(loaded: LoadedFlow) -> list[_Directive]:
         out.append(_Directive(frozenset(flow.noqa), "/noqa", None, None, set(), whole_file=True))
     for nid, node in flow.nodes.items():
         if node.noqa:
-            ptr = "/nodes/" + nid.replace("~", "~0").replace("/", "~1")
+            ptr = "/nodes/" + escape_pointer(nid)
             out.append(_Directive(frozenset(node.noqa), ptr + "/noqa", None, nid, set()))
     if loaded.noqa_lines:
         headers = {}
         for nid in flow.nodes:
-            offset = loaded.source.offset_of("/nodes/" + nid)
+            offset = loaded.source.offset_of("/nodes/" + escape_pointer(nid))
             if offset is not None:
                 headers[loaded.source.line_col(offset)[0]] = nid
         for line, codes in loaded.noqa_lines.items():

@@ -325,7 +325,7 @@ def test_every_function_is_tested_and_documented() -> None:
         ("substr('abc', 0, -1)", "cannot be negative"),
         ("contains('abc', 1)", "needs text to look for"),
         ("max([1, 'a'])", "needs numbers"),
-        ("join([[1]])", "join needs a list of texts or numbers"),
+        ("join([[1]])", "only a list of texts or numbers can be turned into text"),
         ("text(caller)", "cannot be turned into text"),
         ("number('1e5')", "is not a number"),
         ("number('nan')", "is not a number"),

@@ -20,8 +20,9 @@ describe(
     "SCE002",
     "schema-error",
     """
-    The flow does not have the shape of `sce/schema/flow.schema.json`: a missing or unknown field,
-    a value of the wrong type, an unknown node type.
+    The flow does not have the shape its JSON Schema (`sce/schema/flow.schema.json`) gives.
+
+    A missing or unknown field, a value of the wrong type, or an unknown node type.
 
     **Why is this bad?** A misspelt field (`timout`) is silently ignored by lenient tools and the
     caller waits forever; here it is an error.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 from sce.diagnostics import Diagnostic
@@ -36,58 +35,23 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     **Use instead:** "for an agent press 0" in the main menu, identifying the caller once on the
     way to the transfer.
     """
-    flow = ctx.flow
-    start = flow.start
-    nodes = flow.nodes
-    if start not in nodes or not any(n.type == "transfer" for n in nodes.values()):
-        return
+    nodes = ctx.flow.nodes
+    transfers = [nid for nid, node in nodes.items() if node.type == "transfer"]
+    steps = ctx.steps_from_start(CALLER_STEPS)
+    reached = [nid for nid in transfers if nid in steps.cost]
+    if not reached:
+        return  # no transfer, or none reachable: other rules say so
+    nearest = min(reached, key=lambda nid: steps.cost[nid])
     limit = ctx.settings.max_steps_to_agent
-    weight = {nid: int(node.type in CALLER_STEPS) for nid, node in nodes.items()}
-    found = _nearest_transfer(ctx, start, weight)
-    if found is None:
-        return  # no transfer can be reached: the reachability rules say so
-    steps, path = found
-    if steps > limit:
-        shown = [nid for nid in path if weight[nid]] + [path[-1]]
+    if steps.cost[nearest] > limit:
+        path = steps.way(nearest)
+        shown = [nid for nid in path if nodes[nid].type in CALLER_STEPS] + [nearest]
         if len(shown) > SHOWN:
             shown = [*shown[: SHOWN // 2], "…", *shown[-(SHOWN // 2) :]]
         yield ctx.report(
             CODE,
-            f"callers need at least {steps} steps to reach an agent (limit "
+            f"callers need at least {steps.cost[nearest]} steps to reach an agent (limit "
             f"{limit}): {' → '.join(shown)}; offer an agent earlier, for example "
             "with a key in the first menu",
             "/start",
         )
-
-
-def _nearest_transfer(
-    ctx: LintContext, start: str, weight: dict[str, int]
-) -> tuple[int, list[str]] | None:
-    """Caller steps and the way to the transfer with the fewest of them (0-1 BFS)."""
-    nodes = ctx.flow.nodes
-    graph = ctx.graph
-    steps = {start: weight[start]}
-    parent: dict[str, str | None] = {start: None}
-    done: set[str] = set()
-    queue = deque([start])
-    while queue:
-        u = queue.popleft()
-        if u in done:
-            continue
-        done.add(u)
-        if nodes[u].type == "transfer":
-            path = [u]
-            while (p := parent[path[-1]]) is not None:
-                path.append(p)
-            return steps[u], path[::-1]
-        su = steps[u]
-        for v in graph.successors(u):
-            sv = su + weight[v]
-            if sv < steps.get(v, sv + 1):
-                steps[v] = sv
-                parent[v] = u
-                if weight[v]:
-                    queue.append(v)
-                else:
-                    queue.appendleft(v)
-    return None

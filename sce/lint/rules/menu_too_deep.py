@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 from sce.diagnostics import Diagnostic
@@ -13,6 +12,7 @@ CODE = "SCE602"
 
 #: At most this many menus are named in a message; a longer way is shortened with "…".
 SHOWN = 8
+MENUS = frozenset({"menu"})
 
 
 @rule(CODE, "menu-too-deep")
@@ -33,61 +33,19 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     **Use instead:** a flatter tree: "to report a lost or stolen card press 1" in the main menu,
     or ask what the caller wants once and branch on it.
     """
-    flow = ctx.flow
-    start = flow.start
-    if start not in flow.nodes:
-        return
+    nodes = ctx.flow.nodes
     limit = ctx.settings.max_menu_depth
-    is_menu = {nid: node.type == "menu" for nid, node in flow.nodes.items()}
-    depth, up = _menu_depths(ctx, start, is_menu)
-    for nid, d in depth.items():
-        if is_menu[nid] and d > limit:
+    steps = ctx.steps_from_start(MENUS)
+    for nid, depth in steps.cost.items():
+        if nodes[nid].type == "menu" and depth > limit:
+            menus = [m for m in steps.way(nid) if nodes[m].type == "menu"]
+            if len(menus) > SHOWN:
+                menus = ["…", *menus[-SHOWN:]]
             yield ctx.report(
                 CODE,
-                f"menu '{nid}' is {d} menus deep (limit {limit}): "
-                f"{_way(nid, up)}; callers get lost this far down: move it up, or "
-                "offer its choices in an earlier menu",
+                f"menu '{nid}' is {depth} menus deep (limit {limit}): {' → '.join(menus)}; "
+                "callers get lost this far down: move it up, or offer its choices in an "
+                "earlier menu",
                 ctx.ptr(nid),
                 nid,
             )
-
-
-def _menu_depths(
-    ctx: LintContext, start: str, is_menu: dict[str, bool]
-) -> tuple[dict[str, int], dict[str, str | None]]:
-    """Menus on the shortest way from the start to each node (0-1 BFS: a menu weighs 1), and
-    the menu before each node on that way."""
-    graph = ctx.graph
-    depth = {start: int(is_menu[start])}
-    parent: dict[str, str | None] = {start: None}
-    up: dict[str, str | None] = {}
-    queue = deque([start])
-    while queue:
-        u = queue.popleft()
-        if u in up:
-            continue
-        p = parent[u]
-        up[u] = None if p is None else p if is_menu[p] else up[p]
-        du = depth[u]
-        for v in graph.successors(u):
-            dv = du + is_menu[v]
-            if dv < depth.get(v, dv + 1):
-                depth[v] = dv
-                parent[v] = u
-                if is_menu[v]:
-                    queue.append(v)
-                else:
-                    queue.appendleft(v)
-    return depth, up
-
-
-def _way(nid: str, up: dict[str, str | None]) -> str:
-    """The menus on the way to `nid`, the first ones elided when there are many."""
-    menus = [nid]
-    m = up[nid]
-    while m is not None and len(menus) < SHOWN:
-        menus.append(m)
-        m = up[m]
-    if m is not None:
-        menus.append("…")
-    return " → ".join(reversed(menus))
