@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 PYTHON=${PYTHON:-python3}
 # Debian packages the suite needs that pip cannot install (binary: package).
-APT_NEEDS=()
+APT_NEEDS=(
+    "dot:graphviz"  # tests/test_graph.py renders `sce graph` output with the real Graphviz
+)
 
 if [ ! -x "$VENV/bin/python" ]; then
     echo "setup: creating $VENV"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -437,9 +436,8 @@ def test_usage_errors_exit_2(project: Path) -> None:
 
 
 def _sce_script() -> str:
-    found = shutil.which("sce") or str(Path(sys.executable).parent / "sce")
-    if not os.access(found, os.X_OK):
-        pytest.skip("the sce console script is not installed")
+    found = str(Path(sys.executable).parent / "sce")
+    assert os.access(found, os.X_OK), "the sce console script is missing: run `make setup`"
     return found
 
 

@@ -132,8 +132,8 @@ def test_dot_quote() -> None:
     assert dot_quote("中文") == '"中文"'
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_graphviz_reads_the_dot(flow: Flow) -> None:
+    assert shutil.which("dot"), "Graphviz is missing: run `make setup` (apt-get install graphviz)"
     done = subprocess.run(
         ["dot", "-Tplain"],
         input=to_dot(flow),
