@@ -81,13 +81,11 @@ def lint_paths(
     settings = settings or Settings()
     files, missing = collect_files(paths, settings)
     result = LintResult(errors=[f"{m}: no such file or folder" for m in missing])
-    loaded = []
-    for f in files:
-        loaded.append(load_path(f))
-        if progress:
-            progress(f)
+    loaded = [load_path(f) for f in files]
     project = {lf.flow.flow: lf.flow for lf in loaded if lf.flow is not None}
-    for lf in loaded:
+    for f, lf in zip(files, loaded, strict=True):
         result.files.append(str(lf.path))
         result.diagnostics.extend(lint_loaded(lf, settings, project))
+        if progress:
+            progress(f)
     return result

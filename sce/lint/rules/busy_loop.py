@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
 import networkx as nx
 
@@ -40,13 +40,13 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     """
     flow = ctx.flow
     graph = ctx.graph
-    order = {nid: i for i, nid in enumerate(flow.nodes)}
+    order = ctx.order
     scope = ctx.reachable if flow.start in flow.nodes else flow.nodes.keys()
     inputs = ctx.inputs
     idle = [nid for nid in flow.nodes if nid in scope and nid not in inputs]
     loops = []
-    for part in components(idle, graph.successors):
-        first = min(part, key=order.__getitem__)
+    for part in ctx.loops_among(idle):
+        first = part[0]
         if len(part) > 1 or graph.has_edge(first, first):
             loops.append((order[first], first, set(part)))
     for _, first, part in sorted(loops, key=lambda t: t[0]):
@@ -80,53 +80,3 @@ def _cycle(graph: nx.DiGraph, first: str, part: set[str]) -> list[str]:
                 parent[s] = n
                 queue.append(s)
     return [first]  # not reached for a strongly connected part
-
-
-def components(
-    nodes: Iterable[str], successors: Callable[[str], Iterable[str]]
-) -> Iterator[list[str]]:
-    """The strongly connected components of the graph restricted to `nodes` (Tarjan, linear).
-
-    An iterative version over plain sets: several times faster than networkx on a subgraph view,
-    which matters on a 10k-node flow. SCE104 uses it too.
-    """
-    inside = set(nodes)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    for root in nodes:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(successors(root)))]
-        while work:
-            v, todo = work[-1]
-            for w in todo:
-                if w not in inside:
-                    continue
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(successors(w))))
-                    break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    part = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        part.append(w)
-                        if w == v:
-                            break
-                    yield part

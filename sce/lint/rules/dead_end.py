@@ -9,7 +9,6 @@ import networkx as nx
 from sce.diagnostics import Diagnostic, Severity
 from sce.lint.context import LintContext
 from sce.lint.rule import rule
-from sce.lint.rules.busy_loop import components
 from sce.model import (
     Branch,
     Collect,
@@ -69,7 +68,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         hangup bye { prompt { text { en-US = "Thank you for calling. Goodbye." } } }
     """
     flow = ctx.flow
-    order = {nid: i for i, nid in enumerate(flow.nodes)}
+    order = ctx.order
     ends = set(ctx.terminals)
     for nid, node in flow.nodes.items():
         needed = _NEEDED.get(type(node))
@@ -93,7 +92,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     if not trapped:
         return
     graph = ctx.graph
-    for found in components(trapped, graph.successors):
+    for found in ctx.loops_among(trapped):
         part = set(found)
         if any(s not in part for n in found for s in graph.successors(n)):
             continue  # it leads into another trapped part: that one is reported
