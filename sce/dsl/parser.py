@@ -20,6 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from sce.diagnostics import Diagnostic, escape_pointer
 from sce.dsl import comments as comments_mod
 from sce.dsl.comments import Comments
+from sce.model.nodes import NODE_TYPES
 
 MAX_DEPTH = 64
 
@@ -237,7 +238,9 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
     elif isinstance(e, UnexpectedCharacters):
         message = _char_message(text, e)
     elif isinstance(e, UnexpectedToken):
-        message = _token_message(e)
+        message, offset = _token_message(text, e)
+        if offset is not None:
+            line, col = _line_col(text, offset)
     else:  # pragma: no cover
         message = str(e)
     if line is None or line < 1:
@@ -268,23 +271,53 @@ def _char_message(text: str, e: UnexpectedCharacters) -> str:
     return f"unexpected character '{shown}'; expected {_expected(set(e.allowed or ()))}"
 
 
-def _token_message(e: UnexpectedToken) -> str:
+_DECLARATIONS = frozenset(NODE_TYPES) | {"flow", "var"}
+_TWO_WORDS = re.compile(r"=\s*([A-Za-z_][\w.-]*)\s+([A-Za-z_][\w.-]*)\s*$")
+
+
+def _token_message(text: str, e: UnexpectedToken) -> tuple[str, int | None]:
+    """What went wrong at an unexpected token, in the words of the mistakes people make, and
+    where the mistake is when that is not at the token itself."""
     tok = e.token
     got = str(tok)
     expected = set(e.expected or ())
+    before = text[: tok.start_pos]
+    line_before = before[before.rfind("\n") + 1 :]
+    if not before.strip() and got == "{":
+        return "this looks like JSON: a .flow file holds the DSL (name it .json)", None
     if tok.type == "COLON" and "EQUAL" in expected:
-        return "use '=' (not ':') between a field and its value"
+        return "use '=' (not ':') between a field and its value", None
     if tok.type == "COLON":
-        return "':' is only used in 'var NAME: TYPE'; use '=' for a field's value"
+        return "':' is only used in 'var NAME: TYPE'; use '=' for a field's value", None
+    declaration = re.fullmatch(r"\s*([A-Za-z_][\w.-]*)\s+", line_before)
+    if declaration and declaration.group(1) not in _DECLARATIONS:
+        declaration = None
+    if tok.type == "LBRACE" and declaration:
+        kind = declaration.group(1)
+        return f"'{kind}' needs a name: write {kind} NAME {{ ... }}", None
     if {"EQUAL", "ARROW", "LBRACE"} <= expected:
-        return f"expected '=', '->' or '{{' after the field name, found '{got}'"
-    if tok.type == "EQUAL" and "LBRACE" in expected:
-        return f"unexpected '='; a {got!s} here starts a block: write NAME {{ ... }}"
+        opened = _unclosed(before)
+        if declaration and opened is not None:
+            line = _line_col(text, opened)[0]
+            message = (
+                f"'{declaration.group(1)} {got}' starts a new declaration, but the block opened "
+                f"on line {line} is still open: is a '}}' missing above?"
+            )
+            return message, len(before) - len(line_before) + declaration.start(1)
+        two = _TWO_WORDS.search(before)
+        if two:
+            words = f"{two.group(1)} {two.group(2)}"
+            return f'text with spaces must be in double quotes: "{words} ..."', two.start(1)
+        return f"expected '=', '->' or '{{' after the field name, found '{got}'", None
+    if tok.type == "EQUAL" and "RSQB" in expected:
+        return "unexpected '=' in a list: write each object of a list as { key = value }", None
+    if tok.type in ("RBRACE", "RSQB") and "NUMBER" in expected:  # a value was due
+        return f"expected a value after '=' (or a node after '->'), found '{got}'", None
     if tok.type == "NUMBER" and "NAME" in expected:
-        return f"unexpected '{got}': a name must start with a letter (or be in double quotes)"
+        return f"unexpected '{got}': a name must start with a letter (or be in double quotes)", None
     if tok.type in ("RBRACE", "RSQB"):
-        return f"unexpected '{got}': nothing is open here to close"
-    return f"unexpected '{got}'; expected {_expected(expected)}"
+        return f"unexpected '{got}': nothing is open here to close", None
+    return f"unexpected '{got}'; expected {_expected(expected)}", None
 
 
 def _eof_message(text: str, e: UnexpectedInput) -> str:

@@ -113,3 +113,32 @@ def test_any_text_parses_or_gives_a_located_syntax_error(text: str) -> None:
     if parsed.data is None:
         assert parsed.diagnostics
         assert all(d.line >= 1 and d.column >= 1 for d in parsed.diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        (
+            "flow f { start -> a }\nmenu a {\n  timeout = 5\n\nplay b {\n  next -> a\n}\n",
+            5,
+            1,
+            "'play b' starts a new declaration, but the block opened on line 2 is still open",
+        ),
+        ("flow f {}\nplay a {\n  title = Hello there\n}\n", 3, 11, '"Hello there ..."'),
+        ("flow f {}\nplay {\n}\n", 2, 6, "'play' needs a name: write play NAME { ... }"),
+        ("flow f {}\nplay a {\n  next ->\n}\n", 4, 1, "expected a value after '='"),
+        ("flow f {}\nplay a { x = [a = 1] }", 2, 17, "write each object of a list as {"),
+        ('{"flow": "f"}', 1, 1, "this looks like JSON"),
+    ],
+)
+def test_common_mistakes_get_a_hint(text: str, line: int, column: int, message: str) -> None:
+    [d] = parse_dsl(text).diagnostics
+    assert (d.line, d.column) == (line, column), d.message
+    assert message in d.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_unicode_text_parses_or_gives_a_syntax_error(text: str) -> None:
+    parsed = parse_dsl(text)
+    assert parsed.data is not None or parsed.diagnostics
