@@ -175,6 +175,17 @@ def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
         )
         return loaded
     loaded.data = data
+    if "states" in data and "initial_state" in data and "nodes" not in data:
+        loaded.diagnostics.append(
+            loaded.source.locate(
+                Diagnostic(
+                    "SCE002",
+                    "this is a Twilio Studio flow definition (states, initial_state), not an "
+                    "sce flow: it has 'nodes', 'start' and 'flow' instead",
+                )
+            )
+        )
+        return loaded
     issues = validate(data)
     for issue in issues:
         loaded.diagnostics.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,14 @@ json_values = st.recursive(
 def test_any_json_value_loads_or_reports_with_a_pointer(value: object) -> None:
     loaded = load_text(json.dumps(value), "f.json")
     assert loaded.flow is not None or loaded.diagnostics
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "twilio-studio"
+
+
+def test_real_twilio_studio_exports_get_one_clear_message_each() -> None:
+    files = sorted(CORPUS.glob("*.json"))
+    assert files, f"the shared corpus is missing: expected Twilio Studio flows in {CORPUS}"
+    for f in files:
+        [d] = load_path(f).diagnostics
+        assert d.code == "SCE002" and "Twilio Studio" in d.message, f.name

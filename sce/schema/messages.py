@@ -37,7 +37,9 @@ def _pointer(prefix: str, path: Iterable[object]) -> str:
 def sort_key(issue: SchemaIssue) -> tuple[tuple[tuple[int, int, str], ...], str]:
     """Pointer order, with array indexes in numeric order (/choices/2 before /choices/10)."""
     parts = issue.pointer.split("/")[1:]
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), issue.message
+    return tuple(
+        (0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in parts
+    ), issue.message
 
 
 _CONTROL = {
