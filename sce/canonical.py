@@ -7,34 +7,36 @@ flow saved from the browser and one formatted on the command line are byte for b
 from __future__ import annotations
 
 import json
-import re
 
-from sce.dsl import print_dsl
+from sce.dsl import Comments, print_dsl
 from sce.loader import LoadedFlow
 from sce.model import Flow, flow_to_data
 
 FORMATS = ("json", "flow")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def to_json(flow: Flow, schema_ref: str | None = None) -> str:
-    data = flow_to_data(flow)
-    if schema_ref:
-        data = {"$schema": schema_ref, **data}
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    # A lone surrogate (from a "\ud800" escape) cannot be written as UTF-8: keep it escaped.
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return json.dumps(_data(flow, schema_ref), indent=2, ensure_ascii=False) + "\n"
 
 
-def to_dsl(flow: Flow, loaded: LoadedFlow | None = None) -> str:
-    comments = loaded.comments if loaded is not None else None
-    return print_dsl(flow_to_data(flow), comments)
+def to_dsl(flow: Flow, schema_ref: str | None = None, comments: Comments | None = None) -> str:
+    return print_dsl(_data(flow, schema_ref), comments)
 
 
 def render(loaded: LoadedFlow, fmt: str) -> str:
-    """The canonical text of a loaded (and sound) flow in `json` or `flow` format."""
+    """The canonical text of a loaded (and sound) flow in `json` or `flow` format.
+
+    The `$schema` reference (editors use it for completion) is kept in both forms, so a
+    conversion there and back gives the same bytes.
+    """
     assert loaded.flow is not None
+    ref = loaded.data.get("$schema") if loaded.data else None
+    ref = ref if isinstance(ref, str) else None
     if fmt == "json":
-        ref = loaded.data.get("$schema") if loaded.data else None
-        return to_json(loaded.flow, ref if isinstance(ref, str) else None)
-    return to_dsl(loaded.flow, loaded if loaded.format == "flow" else None)
+        return to_json(loaded.flow, ref)
+    return to_dsl(loaded.flow, ref, loaded.comments if loaded.format == "flow" else None)
+
+
+def _data(flow: Flow, schema_ref: str | None) -> dict[str, object]:
+    data = flow_to_data(flow)
+    return {"$schema": schema_ref, **data} if schema_ref else data

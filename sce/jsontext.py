@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sce.diagnostics import escape_pointer
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 
@@ -72,8 +73,39 @@ class DuplicateKey:
     offset: int
 
 
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
 def parse(text: str) -> tuple[object, list[DuplicateKey]]:
     """Parse JSON text; raise JsonSyntaxError with an offset. Duplicate keys are returned."""
+    data, dups = _parse(text)
+    lone = _LONE_SURROGATE.search(text)
+    if lone and has_surrogate(data):
+        # Valid JSON, but half of a UTF-16 pair is no character: no UTF-8 file can hold it.
+        message = f"{lone.group()} is half of a UTF-16 surrogate pair, not a character"
+        raise JsonSyntaxError(message, lone.start())
+    return data, dups
+
+
+def has_surrogate(value: object) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _parse(text: str) -> tuple[object, list[DuplicateKey]]:
     try:
         return json.loads(
             text, object_pairs_hook=_pairs, parse_constant=_no_constant, parse_float=_finite

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sce import jsontext
 from sce.bulk import paused_gc
-from sce.diagnostics import Diagnostic, node_of
+from sce.diagnostics import Diagnostic, escape_pointer, node_of
 from sce.dsl import Comments, parse_dsl
 from sce.dsl.comments import noqa_codes
 from sce.dsl.comments import scan as scan_comments
@@ -24,6 +24,8 @@ MAX_BYTES = 64 * 1024 * 1024
 JSON_SUFFIXES = (".json",)
 DSL_SUFFIXES = (".flow",)
 FLOW_SUFFIXES = JSON_SUFFIXES + DSL_SUFFIXES
+#: Nesting allowed inside free-form values (`ui`, variable defaults).
+MAX_FREE_DEPTH = 64
 
 
 @dataclass
@@ -109,6 +111,10 @@ def load_text(text: str, path: str | None = None, fmt: str = "json") -> LoadedFl
 def load_data(data: object, path: str | None = None) -> LoadedFlow:
     """Load a flow from JSON data already in memory (a request body, a generated flow)."""
     loaded = LoadedFlow(Source(path, ""), "json")
+    if jsontext.has_surrogate(data):
+        message = "a text holds half of a UTF-16 surrogate pair, which is not a character"
+        loaded.diagnostics.append(Diagnostic("SCE001", message, path=path, line=1, column=1))
+        return loaded
     with paused_gc():
         return _finish(loaded, data)
 
@@ -165,36 +171,55 @@ def _load_dsl(text: str, path: str | None) -> LoadedFlow:
 
 
 def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
-    if not isinstance(data, dict):
-        loaded.diagnostics.append(
-            loaded.source.locate(
-                Diagnostic(
-                    "SCE002", "a flow file must hold an object with 'flow', 'start' and 'nodes'"
-                )
-            )
-        )
-        return loaded
-    loaded.data = data
-    if "states" in data and "initial_state" in data and "nodes" not in data:
-        loaded.diagnostics.append(
-            loaded.source.locate(
-                Diagnostic(
-                    "SCE002",
-                    "this is a Twilio Studio flow definition (states, initial_state), not an "
-                    "sce flow: it has 'nodes', 'start' and 'flow' instead",
-                )
-            )
-        )
-        return loaded
-    issues = validate(data)
-    for issue in issues:
-        loaded.diagnostics.append(
-            loaded.source.locate(
-                Diagnostic(
-                    "SCE002", issue.message, pointer=issue.pointer, node=node_of(issue.pointer)
-                )
-            )
-        )
-    if not issues and not loaded.diagnostics:
-        loaded.flow = flow_from_data(data)
+    loaded.data = data if isinstance(data, dict) else None
+    for code, ptr, message in _shape_problems(data):
+        diagnostic = Diagnostic(code, message, pointer=ptr, node=node_of(ptr))
+        loaded.diagnostics.append(loaded.source.locate(diagnostic))
+    if not loaded.diagnostics:
+        loaded.flow = flow_from_data(data)  # type: ignore[arg-type]
     return loaded
+
+
+def _shape_problems(data: object) -> list[tuple[str, str, str]]:
+    """(code, pointer, message) of what keeps data from being a flow."""
+    if not isinstance(data, dict):
+        return [("SCE002", "", "a flow file must hold an object with 'flow', 'start' and 'nodes'")]
+    if "states" in data and "initial_state" in data and "nodes" not in data:
+        message = (
+            "this is a Twilio Studio flow definition (states, initial_state), not an sce flow: "
+            "it has 'nodes', 'start' and 'flow' instead"
+        )
+        return [("SCE002", "", message)]
+    found = [("SCE002", issue.pointer, issue.message) for issue in validate(data)]
+    if not found:
+        found = [
+            ("SCE002", ptr, f"nested more than {MAX_FREE_DEPTH} levels deep")
+            for ptr in _too_deep(data)
+        ]
+    return found
+
+
+def _too_deep(data: dict[str, object]) -> list[str]:
+    """Pointers of free-form values (`ui`, variable defaults) nested beyond MAX_FREE_DEPTH.
+
+    The schema cannot bound depth; the DSL can hold only so much nesting, and a flow must
+    convert between the two forms.
+    """
+    free: list[tuple[str, object]] = []
+    for name, var in (data.get("variables") or {}).items():  # type: ignore[union-attr]
+        free.append((f"/variables/{escape_pointer(name)}/default", var.get("default")))
+    for nid, node in (data.get("nodes") or {}).items():  # type: ignore[union-attr]
+        free.append((f"/nodes/{escape_pointer(nid)}/ui", node.get("ui")))
+    return [ptr for ptr, value in free if _depth(value) > MAX_FREE_DEPTH]
+
+
+def _depth(value: object) -> int:
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            d += 1
+            deepest = max(deepest, d)
+            stack.extend((x, d) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest

@@ -57,5 +57,5 @@ class Source:
         return diag.at(path=self.path, line=line, column=col)
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.text.split("\n")  # line numbers count "\n" only, as line_col does
         return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -127,3 +127,30 @@ def test_real_twilio_studio_exports_get_one_clear_message_each() -> None:
     for f in files:
         [d] = load_path(f).diagnostics
         assert d.code == "SCE002" and "Twilio Studio" in d.message, f.name
+
+
+def test_a_lone_surrogate_escape_is_refused_with_its_place() -> None:
+    [d] = load_text('{"flow": "f",\n "title": "a \\ud800 b"}', "f.json").diagnostics
+    assert (d.code, d.line, d.column) == ("SCE001", 2, 14)
+    assert (
+        load_text(
+            '{"flow": "f", "start": "b", "title": "\\ud83d\\ude00",'
+            ' "nodes": {"b": {"type": "hangup"}}}',
+            "f.json",
+        ).flow
+        is not None
+    )
+
+
+def test_free_form_data_nested_too_deep_is_refused() -> None:
+    deep: object = 1
+    for _ in range(70):
+        deep = {"x": deep}
+    doc = {"flow": "f", "start": "b", "nodes": {"b": {"type": "hangup", "ui": deep}}}
+    [d] = load_text(json.dumps(doc), "f.json").diagnostics
+    assert (d.code, d.pointer) == ("SCE002", "/nodes/b/ui")
+
+
+def test_whole_floats_in_integer_fields_become_integers() -> None:
+    doc = {"flow": "f", "start": "m", "nodes": {"m": {"type": "play", "prompt": {}, "loop": 2.0}}}
+    assert load_text(json.dumps(doc), "f.json").flow.nodes["m"].loop == 2

@@ -44,7 +44,7 @@ class Expression:
     ast: expr.ast.Node
 
     def to_data(self) -> dict[str, object]:
-        return {"$expr": self.source, "ast": self.ast.to_data()}
+        return {"$expr": self.source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class Template:
     template: expr.Template
 
     def to_data(self) -> dict[str, object]:
-        return {"$template": self.source, "parts": self.template.to_data()}
+        return {"$template": self.source}
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -88,7 +88,7 @@ class State:
         return cls(sid, type_, freeze(data), FrozenDict(on))  # type: ignore[arg-type]
 
     def to_data(self) -> dict[str, object]:
-        params = json.loads(json.dumps(self.params, default=_full))
+        params = json.loads(json.dumps(self.params, default=_text))
         return {"type": self.type, "params": params, "on": dict(self.on)}
 
 
@@ -110,7 +110,7 @@ class CompiledFlow:
     def to_json(self, indent: int | None = 1) -> str:
         body = _body(self)
         body["version"] = self.version
-        return json.dumps(body, ensure_ascii=False, indent=indent, default=_full)
+        return json.dumps(body, ensure_ascii=False, indent=indent, default=_text)
 
     @classmethod
     def from_data(cls, data: object) -> CompiledFlow:
@@ -164,25 +164,18 @@ def _body(flow: CompiledFlow) -> dict[str, object]:
     }
 
 
-def _full(value: object) -> object:
+def _text(value: object) -> object:
+    """Expressions and templates are written as their source: the parse is a function of it,
+    so the version (a hash of this text) covers exactly what the runtime will run."""
     if isinstance(value, Expression | Template):
         return value.to_data()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _source(value: object) -> object:
-    """Expressions by their source alone: their parse is a function of it (and of FORMAT)."""
-    if isinstance(value, Expression):
-        return {"$expr": value.source}
-    if isinstance(value, Template):
-        return {"$template": value.source}
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def compute_version(flow: CompiledFlow) -> str:
     """sha256 of the canonical JSON: sorted keys, no spaces, UTF-8, expressions as source."""
     canonical = json.dumps(
-        _body(flow), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_source
+        _body(flow), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_text
     )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -205,9 +198,9 @@ def freeze(value: object) -> object:
 def _load_params(value: object) -> object:
     if isinstance(value, dict):
         if "$expr" in value:
-            return Expression(value["$expr"], expr.ast.from_data(value["ast"]))
+            return Expression(value["$expr"], expr.parse_expression(value["$expr"]))
         if "$template" in value:
-            return Template(value["$template"], expr.Template.from_data(value["parts"]))
+            return Template(value["$template"], expr.parse_template(value["$template"]))
         return {k: _load_params(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_load_params(v) for v in value]

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 _SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+#: A code (`SCE101`) or a rule name (`menu-trap`, always with a hyphen).
+_RULE = r"(?:[A-Za-z]+[0-9]+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)"
+_NOQA = re.compile(rf"#\s*noqa(?P<colon>:\s*(?P<codes>{_RULE}(?:[\s,]+{_RULE})*))?", re.I)
 
 
 @dataclass
@@ -21,10 +23,12 @@ class Comments:
     leading: dict[str, list[str]] = field(default_factory=dict)
     trailing: dict[str, str] = field(default_factory=dict)
     closing: dict[str, list[str]] = field(default_factory=dict)
+    #: After the closing brace or bracket of the block at the pointer, on its line.
+    after: dict[str, str] = field(default_factory=dict)
     end: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.leading or self.trailing or self.closing or self.end)
+        return bool(self.leading or self.trailing or self.closing or self.after or self.end)
 
 
 def scan(text: str) -> list[tuple[int, str]]:
@@ -33,12 +37,15 @@ def scan(text: str) -> list[tuple[int, str]]:
 
 
 def noqa_codes(comment: str) -> frozenset[str] | None:
-    """The codes of a `# noqa: A, B` comment; an empty set for a bare `# noqa`; else None."""
+    """The codes or rule names of a `# noqa: A, B` comment (words after them are a remark);
+    an empty set for a bare `# noqa`; None when the comment is no noqa directive."""
     m = _NOQA.search(comment)
     if not m:
         return None
     codes = m.group("codes")
-    return frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c) if codes else frozenset()
+    if not codes:
+        return frozenset()
+    return frozenset(c if "-" in c else c.upper() for c in re.split(r"[\s,]+", codes) if c)
 
 
 def attach(
@@ -62,8 +69,12 @@ def attach(
             if i >= 0 and offsets[i] >= line_start:
                 out.trailing[order[i][1]] = comment
                 continue
-            # A comment after a closing brace or a value that starts on an earlier line.
-            if i >= 0:
+            # After a closing brace or bracket: the block that closes last on this line.
+            closed = [(end, ptr) for ptr, (_, end) in blocks.items() if line_start < end <= offset]
+            if closed:
+                out.after[max(closed)[1]] = comment
+                continue
+            if i >= 0:  # after a value that started on an earlier line
                 out.trailing.setdefault(order[i][1], comment)
                 continue
         inner = _innermost(blocks, offset)

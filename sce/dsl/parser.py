@@ -22,7 +22,11 @@ from sce.dsl import comments as comments_mod
 from sce.dsl.comments import Comments
 from sce.model.nodes import NODE_TYPES
 
-MAX_DEPTH = 64
+#: Nesting of blocks and lists; room for the free-form data (`ui`, defaults) the loader allows.
+MAX_DEPTH = 96
+#: Digits of a number; Python's own limit for converting text to an int.
+MAX_DIGITS = 4300
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 #: Terminal names in words a flow author knows.
 _WORDS = {
@@ -114,7 +118,7 @@ class _Builder:
         for decl in tree.children:
             kind, name_tree, vtype, value, block = decl.children
             name_tok = name_tree.children[0]
-            name = json.loads(name_tok) if name_tok.type == "STRING" else str(name_tok)
+            name = _text(name_tok) if name_tok.type == "STRING" else str(name_tok)
             start = decl.meta.start_pos
             if kind == "flow":
                 if "flow" in root:
@@ -126,6 +130,13 @@ class _Builder:
                 self.offsets["/flow"] = start
                 if block is not None:
                     self._entries(block, "", root, 1, span_ptr="/flow")
+                    for key, how in (("nodes", "TYPE ID { ... }"), ("variables", "var NAME: TYPE")):
+                        if key in root:
+                            raise _Problem(
+                                f"{key} are declared at the top level ({how}), not in the flow "
+                                "block",
+                                self.offsets["/" + key],
+                            )
             elif kind == "var":
                 ptr = "/variables/" + escape_pointer(name)
                 if name in variables:
@@ -168,7 +179,7 @@ class _Builder:
         self.blocks[span_ptr or ptr] = (block.meta.start_pos, block.meta.end_pos)
         for entry in block.children:
             key_tok = entry.children[0].children[0]
-            key = json.loads(key_tok) if key_tok.type == "STRING" else str(key_tok)
+            key = _text(key_tok) if key_tok.type == "STRING" else str(key_tok)
             child = f"{ptr}/{escape_pointer(key)}"
             if key in out:
                 self._dup(child, key_tok.start_pos, f"field '{key}'")
@@ -200,17 +211,24 @@ class _Builder:
             return items
         tok = node.children[0]
         if kind == "string":
-            try:
-                return json.loads(tok)
-            except ValueError:
-                raise _Problem(
-                    'invalid escape in text (use \\\\ for a backslash, \\" for a quote)',
-                    tok.start_pos,
-                ) from None
+            return _text(tok)
         if kind == "number":
             return _number(tok)
         word = str(tok)
         return {"true": True, "false": False, "null": None}.get(word, word)
+
+
+def _text(tok: Token) -> str:
+    """A quoted DSL string: JSON's escapes; a raw tab is allowed, a lone surrogate is not."""
+    try:
+        value = json.loads(tok, strict=False)
+    except ValueError:
+        raise _Problem(
+            'invalid escape in text (use \\\\ for a backslash, \\" for a quote)', tok.start_pos
+        ) from None
+    if _SURROGATE.search(value):
+        raise _Problem("text holds a lone surrogate escape (\\ud800-\\udfff)", tok.start_pos)
+    return value
 
 
 def _start(node: Tree | Token) -> int:
@@ -219,7 +237,7 @@ def _start(node: Tree | Token) -> int:
 
 def _number(tok: Token) -> int | float:
     text = str(tok)
-    if len(text) > 40:
+    if len(text) > MAX_DIGITS:
         raise _Problem("a number has too many digits", tok.start_pos)
     if re.fullmatch(r"-?\d+", text):
         return int(text)

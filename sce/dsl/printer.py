@@ -16,7 +16,6 @@ from sce.model.nodes import NODE_TYPES
 
 _BARE = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 _KEYWORDS = {"true", "false", "null"}
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INLINE_WIDTH = 72
 _FLOW_EXITS = {"start", "on_error"}
 _ITEM_EXITS = {"choices": {"next"}, "cases": {"next"}}
@@ -43,17 +42,11 @@ _NAME_FIELDS = frozenset(
 def _string(s: str, bare: bool = True) -> str:
     if bare and _BARE.fullmatch(s) and s not in _KEYWORDS:
         return s
-    out = json.dumps(s, ensure_ascii=False)
-    # Lone surrogates cannot be written as UTF-8; keep them as escapes.
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    return json.dumps(s, ensure_ascii=False)
 
 
 def _key(k: str) -> str:
-    return k if _BARE.fullmatch(k) and k not in _KEYWORDS else _string_quoted(k)
-
-
-def _string_quoted(s: str) -> str:
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(s, ensure_ascii=False))
+    return k if _BARE.fullmatch(k) and k not in _KEYWORDS else json.dumps(k, ensure_ascii=False)
 
 
 def _scalar(v: object, bare: bool = False) -> str:
@@ -83,10 +76,24 @@ class _Printer:
         if ptr in self.c.leading:
             self.used.add(("leading", ptr))
 
-    def _trail(self, ptr: str) -> str:
-        if ptr in self.c.trailing:
-            self.used.add(("trailing", ptr))
-            return "  " + self.c.trailing[ptr]
+    def _trail(self, ptr: str, deep: bool = False) -> str:
+        """The trailing comment of the entry at `ptr`; with `deep`, also those of the entries
+        inside it, for a value printed on one line (so `# noqa` stays on that line)."""
+        ptrs = [ptr]
+        if deep:
+            prefix = ptr + "/"
+            ptrs += [p for p in self.c.trailing if p.startswith(prefix)]
+        found = []
+        for p in ptrs:
+            if p in self.c.trailing and ("trailing", p) not in self.used:
+                self.used.add(("trailing", p))
+                found.append(self.c.trailing[p])
+        return "".join("  " + text for text in found)
+
+    def _after(self, ptr: str) -> str:
+        if ptr in self.c.after:
+            self.used.add(("after", ptr))
+            return "  " + self.c.after[ptr]
         return ""
 
     def _closing(self, ptr: str, indent: str) -> None:
@@ -95,9 +102,12 @@ class _Printer:
         if ptr in self.c.closing:
             self.used.add(("closing", ptr))
 
-    def _has_comments_under(self, ptr: str) -> bool:
+    def _has_comments_under(self, ptr: str, trailing: bool = False) -> bool:
+        """Whether comments inside the value need lines of their own. A trailing comment can
+        join a one-line item, but the items of a list keep a line each (and their comments)."""
         prefix = ptr + "/"
-        for table in (self.c.leading, self.c.trailing, self.c.closing):
+        tables = (self.c.leading, self.c.closing, self.c.after)
+        for table in (*tables, self.c.trailing) if trailing else tables:
             if any(p.startswith(prefix) for p in table):
                 return True
         return False
@@ -132,21 +142,23 @@ class _Printer:
         if isinstance(v, dict) and v:
             self.lines.append(f"{indent}{_key(key)} {{{self._trail(ptr)}")
             self._block(v, ptr, indent + "  ", frozenset())
-            self.lines.append(indent + "}")
+            self.lines.append(indent + "}" + self._after(ptr))
             return
         op = "->" if key in exits and isinstance(v, str) else "="
         bare = key in exits or key in _NAME_FIELDS
         if isinstance(v, list):
             item_exits = _ITEM_EXITS.get(key, frozenset())
-            inline = None if self._has_comments_under(ptr) else self._inline(v, item_exits, bare)
+            inline = (
+                None if self._has_comments_under(ptr, True) else self._inline(v, item_exits, bare)
+            )
             if inline is not None and len(indent) + len(key) + len(inline) + 3 <= _INLINE_WIDTH:
-                self.lines.append(f"{indent}{_key(key)} {op} {inline}{self._trail(ptr)}")
+                self.lines.append(f"{indent}{_key(key)} {op} {inline}{self._trail(ptr, True)}")
                 return
             self.lines.append(f"{indent}{_key(key)} {op} [{self._trail(ptr)}")
             for i, item in enumerate(v):
                 self._item(item, f"{ptr}/{i}", indent + "  ", item_exits, bare)
             self._closing(ptr, indent + "  ")
-            self.lines.append(indent + "]")
+            self.lines.append(indent + "]" + self._after(ptr))
             return
         self.lines.append(f"{indent}{_key(key)} {op} {_scalar(v, bare)}{self._trail(ptr)}")
 
@@ -156,17 +168,17 @@ class _Printer:
         self._leading(ptr, indent)
         inline = None if self._has_comments_under(ptr) else self._inline(v, exits, bare)
         if inline is not None and len(indent) + len(inline) <= _INLINE_WIDTH + 8:
-            self.lines.append(f"{indent}{inline},{self._trail(ptr)}")
+            self.lines.append(f"{indent}{inline},{self._trail(ptr, True)}{self._after(ptr)}")
         elif isinstance(v, dict):
             self.lines.append(f"{indent}{{{self._trail(ptr)}")
             self._block(v, ptr, indent + "  ", exits)
-            self.lines.append(indent + "},")
+            self.lines.append(indent + "}," + self._after(ptr))
         elif isinstance(v, list):
             self.lines.append(f"{indent}[{self._trail(ptr)}")
             for i, item in enumerate(v):
                 self._item(item, f"{ptr}/{i}", indent + "  ", frozenset(), False)
             self._closing(ptr, indent + "  ")
-            self.lines.append(indent + "],")
+            self.lines.append(indent + "]," + self._after(ptr))
         else:  # pragma: no cover - scalars always fit inline
             self.lines.append(f"{indent}{_scalar(v, bare)},")
 
@@ -179,7 +191,7 @@ class _Printer:
 
     # -- declarations ---------------------------------------------------------------------
     def document(self, data: dict[str, object]) -> str:
-        head = {k: v for k, v in data.items() if k not in ("flow", "variables", "nodes", "$schema")}
+        head = {k: v for k, v in data.items() if k not in ("flow", "variables", "nodes")}
         self._leading("/flow", "")
         flow_id = _string(str(data.get("flow", "")))
         if head or self.c.closing.get("/flow"):
@@ -187,9 +199,9 @@ class _Printer:
             for k, v in head.items():
                 self._entry(k, v, "/" + escape_pointer(k), "  ", _FLOW_EXITS)
             self._closing("/flow", "  ")
-            self.lines.append("}")
+            self.lines.append("}" + self._after("/flow"))
         else:
-            self.lines.append(f"flow {flow_id}{self._trail('/flow')}")
+            self.lines.append(f"flow {flow_id}{self._trail('/flow')}{self._after('/flow')}")
         variables = data.get("variables") or {}
         assert isinstance(variables, dict)
         if variables:
@@ -211,18 +223,22 @@ class _Printer:
         if "type" in var:
             head += f": {_string(str(var['type']))}"
         rest = {k: v for k, v in var.items() if k not in ("type", "default")}
+        comments = self._trail(ptr) + self._trail(ptr + "/type")
         if "default" in var:
-            default = self._inline(var["default"])
+            default = (
+                None if self._has_comments_under(ptr + "/default") else self._inline(var["default"])
+            )
             if default is None:
                 rest = {"default": var["default"], **rest}
             else:
                 head += f" = {default}"
+                comments += self._trail(ptr + "/default", deep=True)
         if rest or self.c.closing.get(ptr):
-            self.lines.append(f"{head} {{{self._trail(ptr)}")
+            self.lines.append(f"{head} {{{comments}")
             self._block(rest, ptr, "  ", frozenset())
-            self.lines.append("}")
+            self.lines.append("}" + self._after(ptr))
         else:
-            self.lines.append(head + self._trail(ptr))
+            self.lines.append(head + comments + self._after(ptr))
 
     def _node(self, nid: str, node: dict[str, object]) -> None:
         ptr = "/nodes/" + escape_pointer(nid)
@@ -232,12 +248,13 @@ class _Printer:
         exits = set(cls.exits) if cls else set()
         body = {k: v for k, v in node.items() if k != "type"}
         head = f"{_string(ntype)} {_string(nid)}"
+        comments = self._trail(ptr) + self._trail(ptr + "/type")
         if not body and ptr not in self.c.closing:
-            self.lines.append(f"{head} {{}}{self._trail(ptr)}")
+            self.lines.append(f"{head} {{}}{comments}{self._after(ptr)}")
             return
-        self.lines.append(f"{head} {{{self._trail(ptr)}")
+        self.lines.append(f"{head} {{{comments}")
         self._block(body, ptr, "  ", exits)
-        self.lines.append("}")
+        self.lines.append("}" + self._after(ptr))
 
     def _leftovers(self) -> None:
         """Comments whose entry is gone (a default removed by fmt) go to the end, not away."""
@@ -246,7 +263,8 @@ class _Printer:
             for ptr, texts in table.items():
                 if (kind, ptr) not in self.used:
                     lost.extend(texts)
-        lost.extend(t for p, t in self.c.trailing.items() if ("trailing", p) not in self.used)
+        for kind, single in (("trailing", self.c.trailing), ("after", self.c.after)):
+            lost.extend(t for p, t in single.items() if (kind, p) not in self.used)
         if lost or self.c.end:
             self.lines.append("")
             self.lines.extend(lost + self.c.end)

@@ -52,8 +52,14 @@ def _directives(loaded: LoadedFlow) -> list[_Directive]:
             if offset is not None:
                 headers[loaded.source.line_col(offset)[0]] = nid
         for line, codes in loaded.noqa_lines.items():
-            out.append(_Directive(codes, "", line, headers.get(line), set()))
+            out.append(_Directive(_as_codes(codes), "", line, headers.get(line), set()))
     return out
+
+
+def _as_codes(tokens: frozenset[str]) -> frozenset[str]:
+    """Rule names (`menu-trap`) as their codes; codes, and unknown words, as they are."""
+    names = {r.name: r.code for r in RULES.values()}
+    return frozenset(names.get(t, t) for t in tokens)
 
 
 def apply(

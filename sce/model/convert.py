@@ -32,6 +32,11 @@ def _number(value: object) -> object:
     return value
 
 
+def _whole(value: object) -> object:
+    """An integer field given as 2.0 (JSON Schema's integers include it) becomes 2."""
+    return int(value) if isinstance(value, float) else value
+
+
 def _copy_json(value: object) -> object:
     if isinstance(value, dict):
         return {k: _copy_json(v) for k, v in value.items()}
@@ -64,6 +69,8 @@ def _codec(hint: object) -> tuple[Decoder, Encoder]:
         return (lambda v: _decode(hint, v)), _encode
     if hint is float:
         return _identity, _number
+    if hint is int:
+        return _whole, _identity
     if hint is object:
         return _copy_json, _copy_json
     return _identity, _identity
@@ -174,7 +181,8 @@ def flow_to_data(flow: Flow) -> dict[str, object]:
             out["nodes"] = {nid: node_to_data(n) for nid, n in value.items()}
         elif f.attr == "variables":
             if value:
-                out["variables"] = {name: _encode(v) for name, v in value.items()}
+                # The type is always written: `var account: string` reads better than `var account`.
+                out["variables"] = {n: {"type": v.type, **_encode(v)} for n, v in value.items()}
         elif f.attr == "languages" or not _is_default(f, value):
             out[f.key] = f.encode(value)
     return out

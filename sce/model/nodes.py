@@ -305,5 +305,6 @@ NODE_TYPES: dict[str, type[Node]] = {
 
 #: Node types that end the caller's self-service: a path must reach one of these.
 TERMINAL_TYPES = frozenset({"hangup", "transfer"})
-#: Node types that wait for the caller (a loop through one of these is not a busy loop).
+#: Node types that wait for the caller (though some of their exits, such as a transfer's
+#: failure, come without any caller input: see SCE105 busy-loop).
 INPUT_TYPES = frozenset({"menu", "collect", "record", "transfer"})

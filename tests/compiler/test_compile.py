@@ -122,3 +122,10 @@ def test_errors_stop_compilation_with_every_diagnostic() -> None:
     assert codes == [("SCE102", "/nodes/lookup/next"), ("SCE203", "/nodes/check/cases/0/when")]
     messages = " ".join(d.message for d in e.value.diagnostics)
     assert "did you mean 'say'" in messages and "balance" in messages
+
+
+def test_a_tampered_expression_is_refused_too() -> None:
+    data = json.loads(compile_flow(flow()).to_json())
+    data["states"]["check"]["params"]["cases"][0]["when"]["$expr"] = "true"
+    with pytest.raises(Exception, match="version does not match"):
+        CompiledFlow.from_data(data)

@@ -142,3 +142,22 @@ def test_common_mistakes_get_a_hint(text: str, line: int, column: int, message: 
 def test_any_unicode_text_parses_or_gives_a_syntax_error(text: str) -> None:
     parsed = parse_dsl(text)
     assert parsed.data is not None or parsed.diagnostics
+
+
+def test_nodes_inside_the_flow_block_are_refused() -> None:
+    [d] = parse_dsl("flow a {\n  start -> b\n  nodes { b { type = hangup } }\n}\n").diagnostics
+    assert (d.line, d.column) == (3, 3)
+    assert "declared at the top level" in d.message
+
+
+def test_raw_tabs_are_text_and_lone_surrogates_are_refused() -> None:
+    assert parse_dsl('flow f {}\nplay a { x = "a\tb" }').data["nodes"]["a"]["x"] == "a\tb"
+    [d] = parse_dsl('flow f {}\nplay a { x = "\\ud800" }').diagnostics
+    assert "surrogate" in d.message and (d.line, d.column) == (2, 14)
+
+
+def test_long_integers_parse_as_in_json() -> None:
+    big = "9" * 60
+    assert parse_dsl(f"flow f {{}}\nvar n: number = {big}").data["variables"]["n"][
+        "default"
+    ] == int(big)

@@ -77,10 +77,9 @@ def test_exits_are_arrows_texts_are_quoted_names_are_bare() -> None:
 
 
 def test_texts_that_need_escapes_are_escaped_and_readable() -> None:
-    text = 'Say "hi"\n\\ {balance} 你好 \ud800'
+    text = 'Say "hi"\n\\ {balance}\t你好 😀'
     out = print_dsl({"flow": "f", "nodes": {"a": {"type": "hangup", "reason": text}}})
-    assert "你好" in out
-    out.encode("utf-8")  # a lone surrogate is escaped, so the file can be written
+    assert '"Say \\"hi\\"\\n\\\\ {balance}\\t你好 😀"' in out
     assert parse_dsl(out).data["nodes"]["a"]["reason"] == text
 
 
@@ -90,3 +89,29 @@ def test_a_comment_on_a_removed_entry_is_kept_at_the_end() -> None:
     del data["nodes"]["a"]["loop"]
     out = print_dsl(data, parsed.comments)
     assert "# about loop" in out
+
+
+def test_fmt_keeps_each_noqa_on_the_line_it_was_on() -> None:
+    text = (
+        "flow v { start -> m }\n"
+        'var unused: string = "a"  # noqa: SCE204\n'
+        "menu m {\n"
+        "  choices = [\n"
+        '    { key = "1", next -> bye },  # noqa: SCE303\n'
+        '    { key = "2", next -> bye },\n'
+        "  ]\n"
+        "}  # after menu\n"
+        "hangup bye {}  # after bye\n"
+    )
+    out = fmt(text)
+    assert 'var unused: string = "a"  # noqa: SCE204\n' in out
+    assert '    { key = "1", next -> bye },  # noqa: SCE303\n' in out
+    assert "}  # after menu\n" in out
+    assert "hangup bye {}  # after bye\n" in out
+    assert fmt(out) == out
+
+
+def test_the_schema_reference_travels_in_the_flow_block() -> None:
+    out = print_dsl({"$schema": "../flow.schema.json", "flow": "f", "nodes": {}})
+    assert '"$schema" = "../flow.schema.json"' in out
+    assert parse_dsl(out).data["$schema"] == "../flow.schema.json"

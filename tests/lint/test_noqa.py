@@ -85,3 +85,11 @@ def test_a_flow_level_noqa_covers_every_node() -> None:
         },
     }
     assert lint_loaded(load_text(json.dumps(doc), "f.json")) == []
+
+
+def test_a_rule_name_works_like_its_code_and_words_after_are_a_remark() -> None:
+    text = HTTP.format(timeout="", comment="  # noqa: http-without-timeout (the CRM is local)")
+    assert lint_dsl(text) == []
+    stale = HTTP.format(timeout="timeout = 3, ", comment="  # noqa: menu-trap")
+    [d] = lint_loaded(load_text(stale, "f.flow", "flow"))
+    assert d.code == "SCE900" and "SCE604" in d.message

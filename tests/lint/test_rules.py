@@ -11,6 +11,10 @@ A case file:
           hangup orphan {}
         expect: ["/nodes/orphan"]     # pointers of this rule's findings, in any order
         settings: {max-menu-choices: 3}   # optional [tool.sce] settings
+        project:           # optional: the other flows linted together with this one (DSL)
+          - |
+            flow identify { start -> done }
+            hangup done { return = true }
 
 Each rule needs at least one case where it fires and one where it does not.
 """
@@ -55,7 +59,11 @@ def test_rule_case(code: str, case: dict) -> None:
     fmt, text = ("flow", case["flow"]) if "flow" in case else ("json", case["json"])
     loaded = load_text(text, f"case.{fmt}", fmt)
     settings = settings_from(case.get("settings", {}))
-    found = lint_loaded(loaded, settings)
+    project = None
+    if "project" in case:
+        others = [load_text(t, "other.flow", "flow").flow for t in case["project"]]
+        project = {f.flow: f for f in [*others, loaded.flow] if f is not None}
+    found = lint_loaded(loaded, settings, project)
     if code not in ("SCE001", "SCE002", "SCE003"):
         broken = [d for d in found if d.code in ("SCE001", "SCE002", "SCE003")]
         assert not broken, f"the case itself does not load: {broken}"

@@ -35,7 +35,11 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
 
         hangup bye { prompt { text { en-US = "Goodbye.", zh-CN = "再见。" } } }
     """
-    languages = ctx.flow.languages
+    # A language listed again in other case (SCE403 duplicate-language) is asked for once.
+    firsts: dict[str, str] = {}
+    for lang in ctx.flow.languages:
+        firsts.setdefault(lang.lower(), lang)
+    languages = list(firsts.values())
     for nid, node in ctx.flow.nodes.items():
         for name, prompt in prompt_fields(node):
             if prompt.audio:
