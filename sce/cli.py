@@ -17,7 +17,7 @@ import click
 from sce import canonical
 from sce.diagnostics import Diagnostic
 from sce.errors import CompileError, SceError
-from sce.files import write_atomic
+from sce.files import kind_of, write_atomic
 from sce.lint import RULES, LintResult, Settings, lint_paths, load_settings
 from sce.lint.rule import Rule, by_name_or_code
 from sce.lint.runner import collect_files
@@ -55,6 +55,17 @@ class _Group(click.Group):
             raise CliError(f"{where}{e.strerror or e}") from None
 
 
+class _Path(click.Path):
+    """A path argument or option; an empty one is a usage error (`Path("")` would mean ".")."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        if isinstance(value, str) and value == "":
+            self.fail("an empty path names no file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sce", prog_name="sce")
 def cli() -> None:
@@ -81,8 +92,9 @@ def _emit(text: str, output: Path | None) -> None:
 def _report_load_errors(loaded: LoadedFlow) -> None:
     """A flow's load diagnostics on stderr, like `sce lint` prints them."""
     sources = {loaded.path or "": loaded.source}
+    found = sorted(loaded.diagnostics, key=lambda d: d.sort_key)
     click.echo(
-        render(loaded.diagnostics, OutputFormat.TEXT, sources=sources, summary=False),
+        render(found, OutputFormat.TEXT, sources=sources, summary=False),
         err=True,
         nl=False,
     )
@@ -91,6 +103,11 @@ def _report_load_errors(loaded: LoadedFlow) -> None:
 def _load_sound(path: Path) -> LoadedFlow:
     """Load one flow; on load errors print them and exit 1."""
     if not path.is_file():
+        if path.is_dir():
+            raise CliError(f"{path}: a folder, not a flow file")
+        kind = kind_of(path)
+        if kind is not None:
+            raise CliError(f"{path}: {kind}, not a flow file (only regular files are read)")
         raise CliError(f"{path}: no such file")
     loaded = load_path(path)
     if not loaded.ok:
@@ -128,7 +145,7 @@ def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -140,7 +157,7 @@ def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of stdout.",
 )
 @click.option(
@@ -154,7 +171,7 @@ def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help="Read [tool.sce] from this file instead of the nearest pyproject.toml.",
 )
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has.")
@@ -183,11 +200,11 @@ def lint(
     if statistics and fmt not in (OutputFormat.TEXT.value, OutputFormat.JSON.value):
         raise click.UsageError("--statistics prints text or json, not " + fmt)
 
-    files, missing = collect_files(paths or (Path("."),), settings)
-    for m in missing:
-        click.echo(f"sce: error: {m}: no such file or folder", err=True)
+    files, errors = collect_files(paths or (Path("."),), settings)
+    for error in errors:
+        click.echo(f"sce: error: {error}", err=True)
     if not files:
-        if missing:
+        if errors:
             sys.exit(ExitCode.ERROR)
         click.echo("sce: warning: no flow files (.json, .flow) found", err=True)
     result = _lint_with_progress(files, settings)
@@ -200,7 +217,7 @@ def lint(
         text = render(diagnostics, fmt, sources=sources, files_checked=len(result.files))
     _emit(text, output)
 
-    if missing or result.errors:
+    if errors or result.errors:
         for error in result.errors:
             click.echo(f"sce: error: {error}", err=True)
         sys.exit(ExitCode.ERROR)
@@ -237,7 +254,7 @@ def _lint_with_progress(files: list[Path], settings: Settings) -> LintResult:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change.")
 @click.option("--diff", is_flag=True, help="Write nothing; print what would change as a diff.")
 def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
@@ -246,9 +263,9 @@ def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
     A file that does not load is left alone and its errors are printed (exit 1).
     """
     settings = load_settings(Path.cwd())
-    files, missing = collect_files(paths or (Path("."),), settings)
-    for m in missing:
-        click.echo(f"sce: error: {m}: no such file or folder", err=True)
+    files, errors = collect_files(paths or (Path("."),), settings)
+    for error in errors:
+        click.echo(f"sce: error: {error}", err=True)
     changed: list[Path] = []
     unchanged = 0
     broken = 0
@@ -288,7 +305,7 @@ def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
         parts.append(f"{_files(broken)} with errors left unchanged")
     click.echo(", ".join(parts), err=check or diff)
 
-    if missing:
+    if errors:
         sys.exit(ExitCode.ERROR)
     if broken or (changed and (check or diff)):
         sys.exit(ExitCode.FINDINGS)
@@ -303,7 +320,7 @@ def _files(n: int) -> str:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=_Path(dir_okay=False, path_type=Path))
 @click.option(
     "--to",
     "to",
@@ -313,7 +330,7 @@ def _files(n: int) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout.",
 )
 def convert(file: Path, to: str | None, output: Path | None) -> None:
@@ -330,11 +347,11 @@ def convert(file: Path, to: str | None, output: Path | None) -> None:
 
 
 @cli.command(name="compile")
-@click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("flow", type=_Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help="Write the compiled flow to this file instead of stdout.",
 )
 def compile_command(flow: Path, output: Path | None) -> None:
@@ -357,7 +374,7 @@ def compile_command(flow: Path, output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("flow", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("flow", type=_Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -369,7 +386,7 @@ def compile_command(flow: Path, output: Path | None) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout.",
 )
 def graph(flow: Path, fmt: str, output: Path | None) -> None:

@@ -154,6 +154,29 @@ def test_lint_bad_settings_exit_2(project: Path) -> None:
     assert result.stderr.startswith("sce: error: ")
 
 
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[tool.sce]\nspeech-rate = { en = "fast" }\n',
+            "'speech-rate' for 'en' must be a positive",
+        ),
+        ("[tool.sce]\nspeech-rate = { en = -1 }\n", "'speech-rate' for 'en' must be a positive"),
+        ('[tool.sce]\nper-file-ignores = { "x" = 5 }\n', "'per-file-ignores' for \"x\" must be"),
+        ('[tool.sce]\nper-file-ignores = { "x" = [5] }\n', "'per-file-ignores' for \"x\" must be"),
+        ("[tool]\nsce = 5\n", "[tool.sce] must be a table of settings"),
+        ("tool = 5\n", "'tool' must be a table"),
+    ],
+)
+def test_lint_settings_of_the_wrong_shape_exit_2(project: Path, toml: str, message: str) -> None:
+    write(project / "pyproject.toml", toml)
+    result = run("lint", "flows")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"sce: error: {project / 'pyproject.toml'}: ")
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
 def test_lint_config_option(project: Path) -> None:
     write(project / "flows" / "ghosts.flow", BROKEN_EXIT)
     other = write(project / "conf" / "sce.toml", '[tool.sce]\nselect = ["SCE001"]\n')
@@ -224,10 +247,14 @@ def test_lint_output_file(project: Path) -> None:
     assert result.stdout == ""
     assert json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert [p.name for p in project.iterdir() if p.name.startswith(".report")] == []
-    # A folder that does not exist: a message, exit 2, no traceback.
-    result = run("lint", "flows", "--output", project / "no" / "such" / "r.txt")
+    # A folder that does not exist: a message about the path given, exit 2, no traceback.
+    result = run("lint", "flows", "--output", Path("no/such/r.txt"))
     assert result.exit_code == 2
-    assert result.stderr.startswith("sce: error: ")
+    no_such = Path("no/such")
+    assert (
+        result.stderr == f"sce: error: {no_such / 'r.txt'}: the folder '{no_such}' does not exist\n"
+    )
+    assert not (project / "no").exists()
 
 
 def test_lint_statistics(project: Path) -> None:
@@ -246,6 +273,38 @@ def test_lint_empty_folder_warns(project: Path) -> None:
     result = run("lint", "empty")
     assert result.exit_code == 0
     assert "no flow files" in result.stderr
+
+
+def test_lint_a_folder_named_like_a_flow_file(project: Path) -> None:
+    # A folder is walked whatever its name; with no flow files in it, a warning says so.
+    write(project / "dir.json" / "notes.txt", "{}")
+    result = run("lint", "dir.json")
+    assert result.exit_code == 0
+    assert result.stderr == "sce: warning: no flow files (.json, .flow) found\n"
+    write(project / "dir.json" / "ghosts.flow", BROKEN_EXIT)
+    result = run("lint", "dir.json")
+    assert result.exit_code == 1
+    assert f"{Path('dir.json/ghosts.flow')}:4:" in result.stdout
+    assert result.stderr == ""
+
+
+def test_empty_paths_are_usage_errors(project: Path) -> None:
+    # `Path("")` is the current folder: an empty argument (an unset shell variable) is a mistake.
+    write(project / "flows" / "ghosts.flow", BROKEN_EXIT)
+    for args in (
+        ["lint", ""],
+        ["lint", "flows", ""],
+        ["fmt", ""],
+        ["convert", ""],
+        ["compile", ""],
+        ["graph", ""],
+        ["convert", "flows/clean.flow", "-o", ""],
+        ["lint", "flows", "--config", ""],
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert "an empty path names no file or folder" in result.stderr, args
+        assert result.stdout == "", args
 
 
 def test_lint_progress_bar(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,6 +375,70 @@ def test_fmt_leaves_broken_files_alone(project: Path) -> None:
     assert broken.read_text(encoding="utf-8") == text
     assert run("fmt", "--check", broken).exit_code == 1
     assert run("fmt", project / "flows" / "none.flow").exit_code == 2
+
+
+def test_fmt_writes_through_a_symbolic_link(project: Path) -> None:
+    real = project / "flows" / "clean.flow"
+    link = project / "link.flow"
+    link.symlink_to(real)
+    assert run("fmt", link).exit_code == 0
+    assert link.is_symlink() and link.readlink() == real
+    assert run("fmt", "--check", real).exit_code == 0  # the target was formatted
+    assert sorted(p.name for p in project.iterdir()) == ["flows", "link.flow", "pyproject.toml"]
+
+
+def test_named_pipes_are_never_read(project: Path) -> None:
+    # Reading a pipe waits for a writer forever: the console script, with a time limit.
+    os.mkfifo(project / "flows" / "pipe.flow")
+
+    def call(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_sce_script(), *args],
+            capture_output=True,
+            text=True,
+            cwd=project,
+            timeout=30,
+            encoding="utf-8",
+        )
+
+    # In a folder: skipped.
+    result = call("fmt", "--check", "flows")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == f"Would reformat: {Path('flows/clean.flow')}\n"
+    assert call("lint", "flows").returncode == 0
+    # Named explicitly: an error.
+    pipe = str(Path("flows/pipe.flow"))
+    refused = f"sce: error: {pipe}: a named pipe, not a flow file (only regular files are read)\n"
+    for command in ("fmt", "lint", "convert", "compile", "graph"):
+        result = call(command, pipe)
+        assert result.returncode == 2, command
+        assert result.stderr == refused, command
+        assert "Traceback" not in result.stderr
+
+
+# Problems found in the order: the duplicate key (line 8) before the schema's (line 3).
+OUT_OF_ORDER = """\
+{
+  "flow": "x",
+  "start": 5,
+  "nodes": {
+    "a": {
+      "type": "hangup",
+      "reason": "one",
+      "reason": "two"
+    }
+  }
+}
+"""
+
+
+def test_load_errors_are_printed_in_file_order(project: Path) -> None:
+    bad = write(project / "bad.json", OUT_OF_ORDER)
+    for command in ("convert", "compile", "graph", "fmt"):
+        result = run(command, bad)
+        assert result.exit_code == 1, command
+        lines = [line for line in result.stderr.splitlines() if " SCE00" in line]
+        assert [line.split()[0] for line in lines] == [f"{bad}:3:3:", f"{bad}:8:7:"], command
 
 
 # -- convert ----------------------------------------------------------------------------------

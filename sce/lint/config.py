@@ -15,6 +15,7 @@ speech-rate = { en = 15, zh = 4.5 }   # characters per second, by language prefi
 from __future__ import annotations
 
 import fnmatch
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -110,44 +111,79 @@ def load_settings(start: Path | None = None, config: Path | None = None) -> Sett
         raise ConfigError(f"{path}: cannot read the settings: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: {e}") from None
-    table = doc.get("tool", {}).get("sce", {})
+    tool = doc.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.sce] holds the settings)")
+    table = tool.get("sce", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.sce] must be a table of settings")
     return settings_from(table, origin=str(path), root=path.parent)
 
 
 def settings_from(
     table: dict[str, object], origin: str | None = None, root: Path | None = None
 ) -> Settings:
+    """Settings from the `[tool.sce]` table; a ConfigError says which setting is wrong and how."""
+    where = f"{origin}: [tool.sce]" if origin else "[tool.sce]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of settings")
     settings = Settings(origin=origin, root=root)
     known = {
         f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("origin", "root")
     }
-    where = f"{origin}: [tool.sce]" if origin else "[tool.sce]"
     for key, value in table.items():
         f = known.get(key)
         if f is None:
             raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(known)})")
-        current = getattr(settings, f.name)
-        if isinstance(current, bool) or not _same_kind(current, value):
-            raise ConfigError(f"{where}: '{key}' must be {_kind(current)}")
+        problem = _problem(key, f.name, value)
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
         if f.name == "speech_rate":
             value = {**DEFAULT_SPEECH_RATE, **value}  # type: ignore[dict-item]
         setattr(settings, f.name, value)
     return settings
 
 
-def _same_kind(current: object, value: object) -> bool:
-    if isinstance(current, list):
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if isinstance(current, dict):
-        return isinstance(value, dict)
-    if isinstance(current, int | float):
-        return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    return True
+#: Settings whose value is a count, so a whole number.
+_WHOLE = {"max_menu_choices", "max_menu_depth", "max_steps_to_agent"}
 
 
-def _kind(current: object) -> str:
-    if isinstance(current, list):
-        return "a list of strings"
-    if isinstance(current, dict):
-        return "a table"
-    return "a positive number"
+def _problem(key: str, name: str, value: object) -> str | None:
+    """What is wrong with the value of setting `key` (field `name`), or None."""
+    if name in ("select", "ignore", "exclude"):
+        return None if _strings(value) else f"'{key}' must be a list of strings"
+    if name == "per_file_ignores":
+        if not isinstance(value, dict):
+            return f"'{key}' must be a table of file pattern = [rule codes or names]"
+        for pattern, codes in value.items():
+            if not _strings(codes):
+                return f"'{key}' for \"{pattern}\" must be a list of rule codes or names"
+        return None
+    if name == "speech_rate":
+        if not isinstance(value, dict):
+            return f"'{key}' must be a table of language = characters spoken per second"
+        for language, rate in value.items():
+            if not _positive(rate):
+                return (
+                    f"'{key}' for '{language}' must be a positive number "
+                    "(characters spoken per second)"
+                )
+        return None
+    if name in _WHOLE:
+        if isinstance(value, int) and _positive(value):
+            return None
+        return f"'{key}' must be a positive whole number"
+    return None if _positive(value) else f"'{key}' must be a positive number"
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _positive(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )

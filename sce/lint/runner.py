@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sce.compiler.analysis import Analysis
 from sce.diagnostics import Diagnostic
+from sce.files import kind_of
 from sce.lint import noqa
 from sce.lint import rules as _rules  # noqa: F401  (registers every rule)
 from sce.lint.config import Settings
@@ -54,10 +55,18 @@ def lint_loaded(
 
 
 def collect_files(paths: Iterable[str | Path], settings: Settings) -> tuple[list[Path], list[str]]:
-    """Flow files under the given files and folders, and the paths that do not exist."""
+    """Flow files under the given files and folders, and what is wrong with the other paths.
+
+    A file named explicitly is taken whatever its suffix; in folders, only .json and .flow files
+    that are not excluded. Named pipes, sockets and devices are never read (reading a pipe would
+    wait forever): skipped in folders, an error when named explicitly.
+    """
     files: list[Path] = []
-    missing: list[str] = []
+    errors: list[str] = []
     for raw in paths:
+        if str(raw) == "":
+            errors.append("an empty path names no file or folder")
+            continue
         p = Path(raw)
         if p.is_file():
             files.append(p)  # named explicitly: linted whatever its suffix
@@ -66,11 +75,17 @@ def collect_files(paths: Iterable[str | Path], settings: Settings) -> tuple[list
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
                 for name in sorted(names):
                     f = Path(folder) / name
-                    if f.suffix.lower() in FLOW_SUFFIXES and not settings.excluded(str(f)):
+                    if (
+                        f.suffix.lower() in FLOW_SUFFIXES
+                        and kind_of(f) is None
+                        and not settings.excluded(str(f))
+                    ):
                         files.append(f)
+        elif (kind := kind_of(p)) is not None:
+            errors.append(f"{raw}: {kind}, not a flow file (only regular files are read)")
         else:
-            missing.append(str(raw))
-    return files, missing
+            errors.append(f"{raw}: no such file or folder")
+    return files, errors
 
 
 def lint_paths(
@@ -79,8 +94,8 @@ def lint_paths(
     progress: Callable[[Path], None] | None = None,
 ) -> LintResult:
     settings = settings or Settings()
-    files, missing = collect_files(paths, settings)
-    result = LintResult(errors=[f"{m}: no such file or folder" for m in missing])
+    files, errors = collect_files(paths, settings)
+    result = LintResult(errors=errors)
     loaded = [load_path(f) for f in files]
     project = {lf.flow.flow: lf.flow for lf in loaded if lf.flow is not None}
     for f, lf in zip(files, loaded, strict=True):

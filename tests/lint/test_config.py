@@ -76,14 +76,47 @@ def test_exclude_skips_files_in_folders(tmp_path: Path) -> None:
     ("table", "message"),
     [
         ({"max-menu-choise": 3}, "unknown setting 'max-menu-choise'"),
-        ({"max-menu-choices": "five"}, "'max-menu-choices' must be a positive number"),
-        ({"max-menu-choices": -1}, "'max-menu-choices' must be a positive number"),
+        ({"max-menu-choices": "five"}, "'max-menu-choices' must be a positive whole number"),
+        ({"max-menu-choices": -1}, "'max-menu-choices' must be a positive whole number"),
+        ({"max-menu-choices": 2.5}, "'max-menu-choices' must be a positive whole number"),
+        ({"max-prompt-seconds": 0}, "'max-prompt-seconds' must be a positive number"),
+        ({"max-prompt-seconds": float("nan")}, "'max-prompt-seconds' must be a positive number"),
         ({"ignore": "SCE101"}, "'ignore' must be a list of strings"),
+        ({"speech-rate": 5}, "'speech-rate' must be a table of language = characters"),
+        ({"speech-rate": {"en": "fast"}}, "'speech-rate' for 'en' must be a positive number"),
+        ({"speech-rate": {"en": -1}}, "'speech-rate' for 'en' must be a positive number"),
+        ({"speech-rate": {"en": True}}, "'speech-rate' for 'en' must be a positive number"),
+        ({"per-file-ignores": ["x"]}, "'per-file-ignores' must be a table of file pattern"),
+        ({"per-file-ignores": {"x": 5}}, "'per-file-ignores' for \"x\" must be a list of rule"),
+        ({"per-file-ignores": {"x": [5]}}, "'per-file-ignores' for \"x\" must be a list of rule"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(table: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from(table, origin="pyproject.toml")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("tool = 5\n", "'tool' must be a table"),
+        ("[tool]\nsce = 5\n", r"\[tool.sce\] must be a table of settings"),
+        ("[tool]\nsce = [1, 2]\n", r"\[tool.sce\] must be a table of settings"),
+        ('[tool.sce]\nspeech-rate = { en = "fast" }\n', "'speech-rate' for 'en' must be"),
+    ],
+)
+def test_settings_of_the_wrong_shape_are_config_errors(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_settings(tmp_path)
+    assert raised.value.message.startswith(str(tmp_path / "pyproject.toml") + ": ")
+
+
+def test_other_tools_settings_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 5\n", encoding="utf-8")
+    assert load_settings(tmp_path).max_menu_choices == 5
 
 
 def test_broken_toml_is_a_config_error(tmp_path: Path) -> None:
@@ -100,3 +133,4 @@ def test_speech_rates_extend_the_defaults() -> None:
     settings = settings_from({"speech-rate": {"en": 10}})
     assert settings.speech_seconds("x" * 100, "en-US") == 10
     assert settings.speech_seconds("字" * 45, "zh-CN") == 10
+    assert settings_from({"speech-rate": {"en": 7.5}}).speech_seconds("x" * 15, "en-GB") == 2
