@@ -1,8 +1,9 @@
 """The expression language of IVR flows: branch conditions, ``set`` values and ``{...}`` in texts.
 
 Small and safe by construction: a hand-written parser into immutable trees, a static checker, and
-an interpreter that only reads plain data, never calls into Python objects and stops after a
-bounded number of steps. Typical use::
+an interpreter that only reads plain data, never calls into Python objects, stops after a bounded
+amount of work (steps, and items and characters built or compared) and returns bounded values.
+Typical use::
 
     node = parse_expression("balance > 100 and tier == 'gold'")
     kind, problems = check(node, {"balance": "number", "tier": "string"})

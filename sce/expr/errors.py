@@ -55,7 +55,8 @@ class ExprEvalError(ExprError):
 
 
 class ExprLimitError(ExprError):
-    """The expression needed more steps than allowed (protects the engine from runaway cost)."""
+    """The expression needed more steps, or more work on lists and texts, than one evaluation may
+    spend (protects the engine from runaway cost)."""
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

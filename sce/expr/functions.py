@@ -7,7 +7,9 @@ only handle the kinds they declare.
 
 Every implementation is bounded: no result is longer than :data:`~sce.expr.values.MAX_TEXT`
 characters or :data:`~sce.expr.values.MAX_LIST` items, and the size is computed *before* the
-result is built, so ``replace`` or ``join`` cannot exhaust memory.
+result is built, so ``replace`` or ``join`` cannot exhaust memory. Each implementation receives
+the evaluation's :class:`~sce.expr.values.Budget` as its first argument and pays from it for the
+characters and items it reads or builds, before doing the work.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sce.expr.errors import ExprEvalError
 from sce.expr.values import (
     MAX_LIST,
     MAX_TEXT,
+    Budget,
     check_number,
     check_text,
     describe,
@@ -34,6 +37,7 @@ from sce.expr.values import (
 )
 
 _NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_NOT_DIGITS_RE = re.compile(r"[^0-9]+")
 _DECIMAL = Context(prec=500)
 
 
@@ -46,6 +50,7 @@ class Function:
     arity: tuple[int, int | None]
     params: tuple[str, ...]
     returns: str
+    #: Called as ``impl(budget, *args)``.
     impl: Callable[..., object]
     doc: str
     infer: Callable[[Sequence[str]], str] | None = None
@@ -87,29 +92,67 @@ def _whole(value: int | float, what: str) -> int:
     return value  # type: ignore[return-value]
 
 
-def _numbers(name: str, args: tuple[object, ...]) -> list[int | float]:
-    values = list(args[0]) if len(args) == 1 and kind_of(args[0]) == "list" else list(args)  # type: ignore[call-overload]
+def _numbers(budget: Budget, name: str, args: tuple[object, ...]) -> list[int | float]:
+    one_list = len(args) == 1 and kind_of(args[0]) == "list"
+    values: list[object] | tuple[object, ...] = args[0] if one_list else args  # type: ignore[assignment]
     if not values:
         raise ExprEvalError(f"{name} of an empty list has no value")
     if len(values) > MAX_LIST:
         raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
+    budget.items(len(values))
     for v in values:
         if kind_of(v) != "number":
             raise ExprEvalError(f"{name} needs numbers, got {describe(kind_of(v))}")
-    return values  # type: ignore[return-value]
+    return list(values)  # type: ignore[arg-type]
 
 
-def _number(value: str | int | float) -> int | float:
+def _min(budget: Budget, *args: object) -> int | float:
+    return check_number(min(_numbers(budget, "min", args)))
+
+
+def _max(budget: Budget, *args: object) -> int | float:
+    return check_number(max(_numbers(budget, "max", args)))
+
+
+def _len(budget: Budget, value: str | list[object]) -> int:
+    return len(value)
+
+
+def _upper(budget: Budget, text: str) -> str:
+    budget.chars(len(text))
+    return check_text(text.upper())
+
+
+def _lower(budget: Budget, text: str) -> str:
+    budget.chars(len(text))
+    return check_text(text.lower())
+
+
+def _trim(budget: Budget, text: str) -> str:
+    budget.chars(len(text))
+    return text.strip()
+
+
+def _text(budget: Budget, value: object) -> str:
+    return to_text(value, budget)
+
+
+def _abs(budget: Budget, value: int | float) -> int | float:
+    return check_number(abs(value))
+
+
+def _number(budget: Budget, value: str | int | float) -> int | float:
     if type(value) is not str:
         return value
+    budget.chars(len(value))
     text = value.strip()
-    if not _NUMBER_RE.fullmatch(text) or len(text) > 100:
+    if len(text) > 100 or not _NUMBER_RE.fullmatch(text):
         shown = value if len(value) <= 20 else value[:20] + "..."
         raise ExprEvalError(f"'{shown}' is not a number")
     return check_number(float(text) if "." in text else int(text))
 
 
-def _round(value: int | float, ndigits: int | float = 0) -> int | float:
+def _round(budget: Budget, value: int | float, ndigits: int | float = 0) -> int | float:
     if type(value) is float and not math.isfinite(value):
         raise ExprEvalError("the number is too large to round")
     places = _whole(ndigits, "the number of decimals")
@@ -122,65 +165,93 @@ def _round(value: int | float, ndigits: int | float = 0) -> int | float:
     return check_number(int(rounded) if places <= 0 else float(rounded))
 
 
-def _digits(value: str | int | float) -> str:
+def _digits(budget: Budget, value: str | int | float) -> str:
     text = value if type(value) is str else to_text(value)
-    return "".join(ch for ch in text if "0" <= ch <= "9")
+    budget.chars(len(text))
+    return _NOT_DIGITS_RE.sub("", text)
 
 
-def _spell(value: str | int | float) -> str:
+def _spell(budget: Budget, value: str | int | float) -> str:
     text = value if type(value) is str else to_text(value)
-    return check_text(" ".join(ch for ch in text if not ch.isspace()))
+    budget.chars(len(text))
+    solid = "".join(text.split())  # without any whitespace (str.split() is str.isspace())
+    if 2 * len(solid) - 1 > MAX_TEXT:
+        raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
+    budget.chars(2 * len(solid))
+    return " ".join(solid)
 
 
-def _contains(haystack: str | list[object], needle: object) -> bool:
+def _starts_with(budget: Budget, text: str, prefix: str) -> bool:
+    budget.chars(len(prefix))
+    return text.startswith(prefix)
+
+
+def _ends_with(budget: Budget, text: str, suffix: str) -> bool:
+    budget.chars(len(suffix))
+    return text.endswith(suffix)
+
+
+def _contains(budget: Budget, haystack: str | list[object], needle: object) -> bool:
     if type(haystack) is str:
         if type(needle) is not str:
             raise ExprEvalError(
                 f"contains on text needs text to look for, got {describe(kind_of(needle))}"
             )
+        budget.chars(len(haystack))
         return needle in haystack
     if len(haystack) > MAX_LIST:
         raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
-    budget = [MAX_LIST * 10]
     return any(equal(item, needle, budget) for item in haystack)
 
 
-def _default(value: object, fallback: object) -> object:
+def _default(budget: Budget, value: object, fallback: object) -> object:
     return fallback if value is None or value == "" else value
 
 
-def _substr(text: str, start: int | float, length: int | float | None = None) -> str:
+def _substr(
+    budget: Budget, text: str, start: int | float, length: int | float | None = None
+) -> str:
     begin = _whole(start, "the start")
     if begin < 0:
         begin = max(len(text) + begin, 0)
     if length is None:
-        return text[begin:]
-    count = _whole(length, "the length")
-    if count < 0:
-        raise ExprEvalError("the length cannot be negative")
-    return text[begin : begin + count]
+        stop = len(text)
+    else:
+        count = _whole(length, "the length")
+        if count < 0:
+            raise ExprEvalError("the length cannot be negative")
+        stop = min(begin + count, len(text))
+    budget.chars(max(stop - begin, 0))
+    return text[begin:stop]
 
 
-def _replace(text: str, old: str, new: str) -> str:
+def _replace(budget: Budget, text: str, old: str, new: str) -> str:
+    budget.chars(len(text))
     count = text.count(old)
-    if count and len(text) + count * (len(new) - len(old)) > MAX_TEXT:
+    if not count:
+        return text
+    size = len(text) + count * (len(new) - len(old))
+    if size > MAX_TEXT:
         raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
+    budget.chars(size)
     return text.replace(old, new)
 
 
-def _join(items: list[object], sep: str = ", ") -> str:
-    return join_texts(items, sep)
+def _join(budget: Budget, items: list[object], sep: str = ", ") -> str:
+    return join_texts(items, sep, budget)
 
 
-def _split(text: str, sep: str) -> list[str]:
+def _split(budget: Budget, text: str, sep: str) -> list[str]:
+    budget.chars(len(text))
     # An empty separator splits into characters (Python would refuse).
     count = len(text) if sep == "" else text.count(sep) + 1
     if count > MAX_LIST:
         raise ExprEvalError(f"the result is too long (more than {MAX_LIST:,} items)")
+    budget.items(count)
     return list(text) if sep == "" else text.split(sep)
 
 
-def _choose(condition: object, then: object, otherwise: object) -> object:
+def _choose(budget: Budget, condition: object, then: object, otherwise: object) -> object:
     return then if truthy(condition) else otherwise
 
 
@@ -207,19 +278,19 @@ def _fn(
 
 FUNCTIONS: dict[str, Function] = dict(
     [
-        _fn("len", (1, 1), ("string|list",), "number", len, "number of characters of a text, or of items of a list"),
-        _fn("upper", (1, 1), ("string",), "string", lambda s: check_text(s.upper()), "the text in capital letters"),
-        _fn("lower", (1, 1), ("string",), "string", lambda s: check_text(s.lower()), "the text in small letters"),
-        _fn("trim", (1, 1), ("string",), "string", str.strip, "the text without spaces at either end"),
+        _fn("len", (1, 1), ("string|list",), "number", _len, "number of characters of a text, or of items of a list"),
+        _fn("upper", (1, 1), ("string",), "string", _upper, "the text in capital letters"),
+        _fn("lower", (1, 1), ("string",), "string", _lower, "the text in small letters"),
+        _fn("trim", (1, 1), ("string",), "string", _trim, "the text without spaces at either end"),
         _fn("digits", (1, 1), ("string|number",), "string", _digits, "only the digits 0-9 of a text: digits('+1 (555)') is '1555'"),
         _fn("number", (1, 1), ("string|number",), "number", _number, "the number written in a text, e.g. number('12.5'); fails if it is not one"),
-        _fn("text", (1, 1), ("any",), "string", to_text, "a value as text: text(12) is '12', text(null) is ''"),
+        _fn("text", (1, 1), ("any",), "string", _text, "a value as text: text(12) is '12', text(null) is ''"),
         _fn("round", (1, 2), ("number", "number"), "number", _round, "round to whole (or n decimals); halves go up: round(2.5) is 3"),
-        _fn("abs", (1, 1), ("number",), "number", lambda x: check_number(abs(x)), "the number without its sign"),
-        _fn("min", (1, None), ("number|list", "number"), "number", lambda *a: check_number(min(_numbers("min", a))), "the smallest of some numbers, or of a list of numbers"),
-        _fn("max", (1, None), ("number|list", "number"), "number", lambda *a: check_number(max(_numbers("max", a))), "the largest of some numbers, or of a list of numbers"),
-        _fn("starts_with", (2, 2), ("string", "string"), "bool", str.startswith, "whether the text begins with the other text"),
-        _fn("ends_with", (2, 2), ("string", "string"), "bool", str.endswith, "whether the text ends with the other text"),
+        _fn("abs", (1, 1), ("number",), "number", _abs, "the number without its sign"),
+        _fn("min", (1, None), ("number|list", "number"), "number", _min, "the smallest of some numbers, or of a list of numbers"),
+        _fn("max", (1, None), ("number|list", "number"), "number", _max, "the largest of some numbers, or of a list of numbers"),
+        _fn("starts_with", (2, 2), ("string", "string"), "bool", _starts_with, "whether the text begins with the other text"),
+        _fn("ends_with", (2, 2), ("string", "string"), "bool", _ends_with, "whether the text ends with the other text"),
         _fn("contains", (2, 2), ("string|list", "any"), "bool", _contains, "whether a text contains another text, or a list contains a value"),
         _fn("if", (3, 3), ("any", "any", "any"), "any", _choose, "then when the condition is true, else otherwise (both are computed): if(tier == 'vip', 10, 1)", _branches_type),
         _fn("default", (2, 2), ("any", "any"), "any", _default, "the value, or the fallback when the value is null or empty text", _same_or_any),

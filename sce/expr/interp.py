@@ -2,8 +2,16 @@
 
 Safety: the interpreter walks the tree itself (no ``eval``/``exec``), reads variables only as keys
 of plain dicts (``caller.number`` is ``env["caller"]["number"]``, never an attribute), and touches
-only plain data (see values.py). Cost: one step per node visited; more than ``max_steps`` raises
-:class:`ExprLimitError`, and every text or list an operation builds is size-checked.
+only plain data (see values.py).
+
+Cost: one :class:`~sce.expr.values.Budget` per evaluation (per :func:`evaluate` call, or per
+:func:`~sce.expr.template.render` call for all the parts of a text) pays for every step (node
+visited) and for every list item and character built, walked or compared; when it runs out,
+:class:`ExprLimitError`. Every text or list an operation builds is also size-checked, and the value
+:func:`evaluate` returns is bounded as a whole (:func:`~sce.expr.values.check_result`), because it
+is kept in the call's session. Long runs of operators (``a + b + c + ...``) are walked in a loop,
+not by recursion, so only real nesting (brackets, ``-``/``not``, calls, lists) uses the stack, and
+the parser bounds that.
 
 Semantics, as flow authors see them:
 
@@ -26,6 +34,7 @@ from collections.abc import Callable, Mapping
 
 from sce.expr.ast import Binary, Call, Compare, Index, ListLit, Literal, Logical, Node, Unary, Var
 from sce.expr.errors import (
+    ExprError,
     ExprEvalError,
     ExprLimitError,
     ExprNameError,
@@ -35,11 +44,16 @@ from sce.expr.errors import (
 from sce.expr.functions import FUNCTIONS, describe_param
 from sce.expr.parser import parse_expression
 from sce.expr.values import (
+    ITEM_COST,
     MAX_LIST,
+    MAX_RESULT_CHARS,
     MAX_TEXT,
+    STEP_COST,
+    Budget,
     add_message,
     arithmetic_message,
     check_number,
+    check_result,
     describe,
     equal,
     in_message,
@@ -57,38 +71,57 @@ def evaluate(
 ) -> object:
     """The value of ``node`` (or of expression text) with the variables ``env``.
 
-    Raises :class:`ExprEvalError`, :class:`ExprNameError`, :class:`ExprTypeError` or
-    :class:`ExprLimitError`, each with the column of the part that failed.
+    ``max_steps`` sizes the budget: that many steps, or fewer when the expression also builds or
+    compares large lists or texts. Raises :class:`ExprEvalError` (also when the result is too
+    large to keep), :class:`ExprNameError`, :class:`ExprTypeError` or :class:`ExprLimitError`,
+    each with the column of the part that failed.
     """
     if isinstance(node, str):
         node = parse_expression(node)
-    return Evaluator(env, max_steps).run(node)
+    value = Evaluator(env, max_steps).run(node)
+    # Every node's value is plain data at the top (variables and items are checked when read),
+    # so only what can be large needs a look.
+    kind = type(value)
+    if kind is list or kind is dict or (kind is str and len(value) > MAX_RESULT_CHARS):  # type: ignore[arg-type]
+        try:
+            check_result(value)
+        except ExprEvalError as e:
+            raise _placed(e, node) from None
+    return value
 
 
-class Evaluator:
+_RUNS = frozenset({Binary, Logical})
+
+
+class Evaluator(Budget):
     """One evaluation budget over one set of variables (a template shares it across its parts)."""
 
-    __slots__ = ("env", "steps_left", "max_steps")
+    __slots__ = ("env",)
 
     def __init__(self, env: Mapping[str, object], max_steps: int = DEFAULT_MAX_STEPS) -> None:
-        self.env = env
+        # Budget.__init__, inlined: most evaluations are a handful of steps.
         self.max_steps = max_steps
-        self.steps_left = max_steps
+        self.left = max_steps * STEP_COST
+        self.work = 0
+        self.env = env
 
     def run(self, node: Node) -> object:
-        """Evaluate one node, counting it as a step."""
-        self.steps_left -= 1
-        if self.steps_left < 0:
-            raise ExprLimitError(
-                f"the expression needs more than {self.max_steps:,} steps; simplify it",
-                node.col,
-                node.end,
-            )
+        """Evaluate one node, paying for it as a step."""
+        self.left -= STEP_COST
+        if self.left < 0:
+            raise self.exhausted(node.col, node.end)
         return _DISPATCH[type(node)](self, node)
 
+    def step(self, node: Node) -> None:
+        """Pay for one node handled without :meth:`run` (the inner links of a chain)."""
+        self.left -= STEP_COST
+        if self.left < 0:
+            raise self.exhausted(node.col, node.end)
 
-def _placed(error: ExprEvalError, node: Node) -> ExprEvalError:
-    return ExprEvalError(error.message, node.col, node.end)
+
+def _placed(error: ExprError, node: Node) -> ExprError:
+    """An error raised without a position (by values.py or a function), put on ``node``."""
+    return type(error)(error.message, node.col, node.end)
 
 
 def _literal(ev: Evaluator, node: Literal) -> object:
@@ -119,8 +152,14 @@ def _kind(value: object, node: Node) -> str:
 
 
 def _list(ev: Evaluator, node: ListLit) -> object:
+    items = node.items
+    if items:
+        ev.left -= len(items) * ITEM_COST
+        ev.work += len(items) * ITEM_COST
+        if ev.left < 0:
+            raise ev.exhausted(node.col, node.end)
     run = ev.run
-    return [run(item) for item in node.items]
+    return [run(item) for item in items]
 
 
 def _unary(ev: Evaluator, node: Unary) -> object:
@@ -141,32 +180,80 @@ def _truthy(value: object, node: Node) -> bool:
 
 
 def _logical(ev: Evaluator, node: Logical) -> object:
-    left = _truthy(ev.run(node.left), node)
-    if node.op == "and" and not left:
+    left = node.left
+    if type(left) in _RUNS:
+        return _chain(ev, node)
+    value = _truthy(ev.run(left), node)
+    if node.op == "and" and not value:
         return False
-    if node.op == "or" and left:
+    if node.op == "or" and value:
         return True
     return _truthy(ev.run(node.right), node)
 
 
 def _binary(ev: Evaluator, node: Binary) -> object:
-    a = ev.run(node.left)
+    left = node.left
+    if type(left) in _RUNS:
+        return _chain(ev, node)
+    a = ev.run(left)
     b = ev.run(node.right)
-    try:
-        return _arithmetic(node.op, a, b)
-    except ExprEvalError as e:
+    try:  # _operate, inlined: this is the common case
+        return _arithmetic(ev, node.op, a, b)
+    except (ExprEvalError, ExprLimitError) as e:
         raise _placed(e, node) from None
     except ArithmeticError:  # OverflowError from int -> float conversion
         raise ExprEvalError("the result is too large a number", node.col, node.end) from None
 
 
-def _arithmetic(op: str, a: object, b: object) -> object:
+def _chain(ev: Evaluator, node: Binary | Logical) -> object:
+    """A run of operators, ``((a + b) - c) or d``, evaluated in a loop from the innermost one.
+
+    Steps are paid in the order recursion would pay them: the outer operators first, then the
+    first operand, then each right-hand side.
+    """
+    links: list[Binary | Logical] = [node]
+    first: Node = node.left
+    while type(first) in _RUNS:
+        ev.step(first)
+        links.append(first)  # type: ignore[arg-type]
+        first = first.left  # type: ignore[attr-defined]
+    value = ev.run(first)
+    for link in reversed(links):
+        if type(link) is Logical:
+            truth = _truthy(value, link)
+            if link.op == "and" and not truth:
+                value = False
+            elif link.op == "or" and truth:
+                value = True
+            else:
+                value = _truthy(ev.run(link.right), link)
+        else:
+            value = _operate(ev, link, value, ev.run(link.right))  # type: ignore[arg-type]
+    return value
+
+
+def _operate(ev: Evaluator, node: Binary, a: object, b: object) -> object:
+    """``a op b`` for the operator of ``node``, with errors placed on it."""
+    try:
+        return _arithmetic(ev, node.op, a, b)
+    except (ExprEvalError, ExprLimitError) as e:
+        raise _placed(e, node) from None
+    except ArithmeticError:  # OverflowError from int -> float conversion
+        raise ExprEvalError("the result is too large a number", node.col, node.end) from None
+
+
+def _arithmetic(budget: Budget, op: str, a: object, b: object) -> object:
     ka, kb = kind_of(a), kind_of(b)
     if ka != "number" or kb != "number":
         if op == "+":
             if ka == kb == "string":
-                if len(a) + len(b) > MAX_TEXT:  # type: ignore[arg-type]
+                size = len(a) + len(b)  # type: ignore[arg-type]
+                if size > MAX_TEXT:
                     raise ExprEvalError(f"the text is too long (more than {MAX_TEXT:,} characters)")
+                budget.left -= size  # Budget.chars, inlined: joining texts is common
+                budget.work += size
+                if budget.left < 0:
+                    raise budget.exhausted()
                 return a + b  # type: ignore[operator]
             raise ExprEvalError(add_message(ka, kb))
         raise ExprEvalError(arithmetic_message(op, ka, kb))
@@ -187,27 +274,27 @@ def _compare(ev: Evaluator, node: Compare) -> object:
     a = ev.run(node.left)
     b = ev.run(node.right)
     try:
-        return _comparison(node.op, a, b)
-    except ExprEvalError as e:
+        return _comparison(ev, node.op, a, b)
+    except (ExprEvalError, ExprLimitError) as e:
         raise _placed(e, node) from None
 
 
-def _comparison(op: str, a: object, b: object) -> bool:
+def _comparison(budget: Budget, op: str, a: object, b: object) -> bool:
     if op == "==":
-        return equal(a, b, [MAX_LIST * 10])
+        return equal(a, b, budget)
     if op == "!=":
-        return not equal(a, b, [MAX_LIST * 10])
+        return not equal(a, b, budget)
     ka, kb = kind_of(a), kind_of(b)
     if op in ("in", "not in"):
         if kb == "list":
             items: list[object] = b  # type: ignore[assignment]
             if len(items) > MAX_LIST:
                 raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
-            budget = [MAX_LIST * 10]
             found = any(equal(a, item, budget) for item in items)
         elif kb == "string":
             if ka != "string":
                 raise ExprEvalError(f"'{op}' on text needs text on the left, not {describe(ka)}")
+            budget.chars(len(b))  # type: ignore[arg-type]
             found = a in b  # type: ignore[operator]
         else:
             raise ExprEvalError(in_message(op, kb))
@@ -216,6 +303,8 @@ def _comparison(op: str, a: object, b: object) -> bool:
         raise ExprEvalError(order_message(op, ka, kb))
     x: float = a  # type: ignore[assignment]
     y: float = b  # type: ignore[assignment]
+    if ka == "string":
+        budget.chars(min(len(a), len(b)))  # type: ignore[arg-type]
     if op == "<":
         return x < y
     if op == "<=":
@@ -251,8 +340,8 @@ def _call(ev: Evaluator, node: Call) -> object:
                 arg.end,
             )
     try:
-        return fn.impl(*args)
-    except ExprEvalError as e:
+        return fn.impl(ev, *args)
+    except (ExprEvalError, ExprLimitError) as e:
         raise _placed(e, node) from None
     except ArithmeticError:
         raise ExprEvalError("the result is too large a number", node.col, node.end) from None

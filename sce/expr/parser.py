@@ -15,9 +15,13 @@ Precedence, lowest first::
     -x
     f(x)  x[i]  x.name             (calls, indexing, fields)
 
-Cost is bounded before any work is done: at most :data:`MAX_LENGTH` characters and a tree at most
-:data:`MAX_DEPTH` levels deep, so no input can raise ``RecursionError``. Results are cached per
-source text because trees are immutable.
+Cost is bounded before any work is done: at most :data:`MAX_LENGTH` characters and at most
+:data:`MAX_DEPTH` levels of nesting, so no input can raise ``RecursionError``. Nesting is what a
+reader has to keep in mind: brackets, ``-`` and ``not``, calls, lists, indexing and the right-hand
+side of an operator each add a level, but a run of operators read from left to right does not:
+``1 + 2 + ... + 999`` is one level (it is parsed in a loop, and every module that walks trees
+walks such runs in a loop too; see :func:`~sce.expr.ast.nesting`). Results are cached per source
+text because trees are immutable.
 """
 
 from __future__ import annotations
@@ -164,7 +168,7 @@ def _number(tok: Token) -> int | float:
 
 
 class _Parser:
-    """One parse of one text. Each parse method returns ``(node, depth of its tree)``."""
+    """One parse of one text. Each parse method returns ``(node, its nesting)`` (see ast.nesting)."""
 
     __slots__ = ("toks", "i", "nest")
 
@@ -254,7 +258,9 @@ class _Parser:
                 right, rd = self._expr(lbp)
                 cls = Logical if lbp < _COMPARE else Binary
                 left = cls(tok[0], left, right, col=left.col, end=right.end)
-                depth = (depth if depth > rd else rd) + 1
+                # The left operand continues a run: only the right one is nested.
+                if rd >= depth:
+                    depth = rd + 1
             if depth > MAX_DEPTH:
                 raise self._too_complex(left.col)
         self.nest -= 1

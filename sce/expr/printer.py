@@ -16,7 +16,19 @@ import math
 import re
 from decimal import Decimal
 
-from sce.expr.ast import Binary, Call, Compare, Index, ListLit, Literal, Logical, Node, Unary, Var
+from sce.expr.ast import (
+    Binary,
+    Call,
+    Compare,
+    Index,
+    ListLit,
+    Literal,
+    Logical,
+    Node,
+    Unary,
+    Var,
+    chain,
+)
 
 # Precedence levels, loosest first (mirrors parser.py).
 _OR, _AND, _NOT, _CMP, _ADD, _MUL, _NEG, _POSTFIX, _ATOM = range(1, 10)
@@ -74,10 +86,15 @@ def _print(node: Node) -> tuple[str, int]:
     if isinstance(node, Var):
         return ".".join(node.path), _ATOM
     if isinstance(node, Binary | Logical):
-        level = _LEVEL[node.op]
-        left = _wrap(_print(node.left), level)
-        right = _wrap(_print(node.right), level + 1)  # left-associative
-        return f"{left} {node.op} {right}", level
+        # A run of operators, printed in a loop from the innermost one (no recursion down it).
+        first, links = chain(node)
+        text, own = _print(first)
+        for link in links:
+            level = _LEVEL[link.op]
+            left = text if own >= level else f"({text})"
+            right = _wrap(_print(link.right), level + 1)  # left-associative
+            text, own = f"{left} {link.op} {right}", level
+        return text, own
     if isinstance(node, Compare):
         left = _wrap(_print(node.left), _ADD)
         right = _wrap(_print(node.right), _ADD)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sce.expr.ast import Node, from_data
-from sce.expr.errors import ExprError, ExprEvalError, ExprSyntaxError
+from sce.expr.errors import ExprError, ExprEvalError, ExprLimitError, ExprSyntaxError
 from sce.expr.interp import DEFAULT_MAX_STEPS, Evaluator
 from sce.expr.parser import parse_expression
 from sce.expr.types import check, names
@@ -193,8 +193,8 @@ def render(
 ) -> str:
     """The text with every ``{expr}`` replaced by its value as a caller should hear it.
 
-    ``max_steps`` bounds all the expressions of the template together. Errors carry columns in
-    the whole template text.
+    One budget of ``max_steps`` (see :func:`~sce.expr.interp.evaluate`) pays for all the
+    expressions of the template together. Errors carry columns in the whole template text.
     """
     if isinstance(template, str):
         template = parse_template(template)
@@ -209,9 +209,9 @@ def render(
             try:
                 value = evaluator.run(part)
                 try:
-                    text = to_text(value)
-                except ExprEvalError as e:
-                    raise ExprEvalError(e.message, part.col, part.end) from None
+                    text = to_text(value, evaluator)
+                except (ExprEvalError, ExprLimitError) as e:
+                    raise type(e)(e.message, part.col, part.end) from None
             except ExprError as e:
                 raise e.shifted(offset) from None
         size += len(text)

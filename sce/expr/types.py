@@ -13,7 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from sce.expr.ast import Binary, Call, Compare, Index, ListLit, Literal, Logical, Node, Unary, Var
+from sce.expr.ast import (
+    Binary,
+    Call,
+    Compare,
+    Index,
+    ListLit,
+    Literal,
+    Logical,
+    Node,
+    Unary,
+    Var,
+    chain,
+)
 from sce.expr.errors import ExprError, ExprNameError, ExprTypeError, did_you_mean
 from sce.expr.functions import FUNCTIONS, describe_param
 from sce.expr.values import (
@@ -42,6 +54,7 @@ _ALIASES = {
 }
 
 _LITERAL_TYPES = {type(None): "null", bool: "bool", int: "number", float: "number", str: "string"}
+_RUNS = frozenset({Binary, Logical})
 
 
 @cache
@@ -116,10 +129,14 @@ class _Checker:
                 self.type_error(f"'-' needs a number, not {describe(operand)}", node)
             return "number"
         if isinstance(node, Logical):
+            if type(node.left) in _RUNS:
+                return self.run(node)
             self.visit(node.left)
             self.visit(node.right)
             return "bool"
         if isinstance(node, Binary):
+            if type(node.left) in _RUNS:
+                return self.run(node)
             return self.binary(node, self.visit(node.left), self.visit(node.right))
         if isinstance(node, Compare):
             self.compare(node, self.visit(node.left), self.visit(node.right))
@@ -129,6 +146,15 @@ class _Checker:
         if isinstance(node, Index):
             return self.index(node)
         raise TypeError(f"not an expression node: {node!r}")
+
+    def run(self, node: Binary | Logical) -> str:
+        """A run of operators, checked in a loop from the innermost one (no recursion down it)."""
+        first, links = chain(node)
+        kind = self.visit(first)
+        for link in links:
+            right = self.visit(link.right)
+            kind = "bool" if type(link) is Logical else self.binary(link, kind, right)  # type: ignore[arg-type]
+        return kind
 
     def var(self, node: Var) -> str:
         name = node.path[0]

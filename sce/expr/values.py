@@ -6,13 +6,27 @@ the variables raises :class:`ExprEvalError` instead of being inspected.
 
 A value's *kind* is the name flow authors see: ``number``, ``string``, ``bool``, ``list``,
 ``object`` or ``null``.
+
+Cost: an expression has no loops, so its *steps* (nodes visited) are few; what can be expensive is
+the data it touches: comparing two long lists, splitting a long text, building a list of large
+lists. One :class:`Budget` per evaluation pays for all of it in *units*: a step costs
+:data:`STEP_COST`, every list item (or object field) built, walked or compared :data:`ITEM_COST`,
+and every character built or compared :data:`CHAR_COST`. Work is paid for *before* it is done
+wherever its size is known, so an evaluation stops before it builds something large, not after.
+The default budget (10,000 steps) is at most about 20,000 items or 160,000 characters of work:
+a few milliseconds and a few megabytes.
+
+What an evaluation returns is kept in the call's session, so it is bounded too
+(:func:`check_result`): at most :data:`MAX_RESULT_ITEMS` list items and object fields in all,
+:data:`MAX_RESULT_CHARS` characters in all and :data:`MAX_NESTING` levels of lists in lists.
+A list that holds the same list several times counts it every time: that is its size once stored.
 """
 
 from __future__ import annotations
 
 import math
 
-from sce.expr.errors import ExprEvalError
+from sce.expr.errors import ExprEvalError, ExprLimitError
 
 #: Longest text any operation may produce (a prompt longer than this is a bug, not a prompt).
 MAX_TEXT = 10_000
@@ -20,8 +34,19 @@ MAX_TEXT = 10_000
 MAX_LIST = 10_000
 #: Largest whole number kept exactly; beyond it an operation fails rather than eat memory.
 MAX_INT = 10**100
-#: Deepest list-in-list or object-in-object an operation walks into.
+#: Deepest list-in-list or object-in-object an operation walks into or an evaluation returns.
 MAX_NESTING = 50
+#: Most list items and object fields, all levels together, of a value an evaluation returns.
+MAX_RESULT_ITEMS = 10_000
+#: Most characters (texts and field names together) of a value an evaluation returns.
+MAX_RESULT_CHARS = 100_000
+
+#: Work units of one step (one node of the expression evaluated).
+STEP_COST = 16
+#: Work units of one list item or object field built, walked or compared.
+ITEM_COST = 8
+#: Work units of one character built or compared.
+CHAR_COST = 1
 
 _KINDS: dict[type, str] = {
     type(None): "null",
@@ -42,6 +67,53 @@ _DESCRIPTIONS = {
     "null": "null",
     "any": "a value",
 }
+
+
+class Budget:
+    """The work one evaluation may still do, in units (see the module docstring).
+
+    ``left`` is what remains; ``work`` is what went to items and characters rather than steps,
+    so that running out can be explained as "too many steps" or as "too much data".
+    """
+
+    __slots__ = ("left", "work", "max_steps")
+
+    def __init__(self, max_steps: int) -> None:
+        self.max_steps = max_steps
+        self.left = max_steps * STEP_COST
+        self.work = 0
+
+    def spend(self, units: int) -> None:
+        """Pay for some work, or raise :class:`ExprLimitError` if the budget cannot."""
+        self.left -= units
+        self.work += units
+        if self.left < 0:
+            raise self.exhausted()
+
+    def items(self, count: int) -> None:
+        """Pay for ``count`` list items built or walked."""
+        self.spend(count * ITEM_COST)
+
+    def chars(self, count: int) -> None:
+        """Pay for ``count`` characters built or compared."""
+        self.spend(count * CHAR_COST)
+
+    def exhausted(self, column: int = 1, end_column: int | None = None) -> ExprLimitError:
+        """The error for a spent budget, blaming steps or data, whichever took more."""
+        spent = self.max_steps * STEP_COST - self.left
+        if self.work * 2 <= spent:
+            return ExprLimitError(
+                f"the expression needs more than {self.max_steps:,} steps; simplify it",
+                column,
+                end_column,
+            )
+        return ExprLimitError(
+            "the expression works on too much data at once (too many list items or "
+            "characters built or compared); use shorter lists or texts, or split it into "
+            "several steps",
+            column,
+            end_column,
+        )
 
 
 def kind_of(value: object) -> str:
@@ -91,8 +163,11 @@ def format_number(value: int | float) -> str:
     return "0" if text == "-0" else text
 
 
-def to_text(value: object) -> str:
-    """The text of a value as it is spoken or shown: null is empty, true is 'true'."""
+def to_text(value: object, budget: Budget | None = None) -> str:
+    """The text of a value as it is spoken or shown: null is empty, true is 'true'.
+
+    Turning a list into text is paid from ``budget`` when one is given.
+    """
     kind = kind_of(value)
     if kind == "string":
         return value  # type: ignore[return-value]
@@ -103,14 +178,16 @@ def to_text(value: object) -> str:
     if kind == "bool":
         return "true" if value else "false"
     if kind == "list":
-        return join_texts(value, ", ")  # type: ignore[arg-type]
+        return join_texts(value, ", ", budget)  # type: ignore[arg-type]
     raise ExprEvalError("an object cannot be turned into text; pick one of its fields, e.g. x.name")
 
 
-def join_texts(items: list[object], sep: str) -> str:
+def join_texts(items: list[object], sep: str, budget: Budget | None = None) -> str:
     """The items as one text, bounded: never builds more than MAX_TEXT characters."""
     if len(items) > MAX_LIST:
         raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
+    if budget is not None:
+        budget.items(len(items))
     parts: list[str] = []
     size = 0
     for item in items:
@@ -121,6 +198,8 @@ def join_texts(items: list[object], sep: str) -> str:
         if size > MAX_TEXT + len(sep):
             raise ExprEvalError(f"the result is too long (more than {MAX_TEXT:,} characters)")
         parts.append(part)
+    if budget is not None:
+        budget.chars(size)
     return sep.join(parts)
 
 
@@ -134,36 +213,105 @@ def truthy(value: object) -> bool:
     return len(value) > 0  # type: ignore[arg-type]
 
 
-def equal(a: object, b: object, budget: list[int], depth: int = 0) -> bool:
+def equal(a: object, b: object, budget: Budget, depth: int = 0) -> bool:
     """Deep equality of plain data; numbers compare by value, kinds never mix (``"1" != 1``).
 
-    ``budget[0]`` counts the items looked at and the comparison fails once it runs out, so an
-    enormous or self-containing list cannot stall a call.
+    Every value looked at is paid from ``budget`` (an item, plus the characters of two texts of
+    the same length), so an enormous or self-containing list cannot stall a call.
     """
-    budget[0] -= 1
-    if budget[0] < 0 or depth > MAX_NESTING:
-        raise ExprEvalError("comparing these values takes too long")
-    ka, kb = kind_of(a), kind_of(b)
+    ka = _KINDS.get(type(a)) or kind_of(a)  # kind_of raises for anything but plain data
+    kb = _KINDS.get(type(b)) or kind_of(b)
+    cost = ITEM_COST
+    if ka == "string" and kb == "string" and len(a) == len(b):  # type: ignore[arg-type]
+        cost += len(a) * CHAR_COST  # type: ignore[arg-type]
+    budget.left -= cost
+    budget.work += cost
+    if budget.left < 0:
+        raise budget.exhausted()
+    if depth > MAX_NESTING:
+        raise ExprEvalError(
+            f"these values are nested too deeply to compare (more than {MAX_NESTING} levels)"
+        )
     if ka != kb:
         return False
     if ka == "list":
         la: list[object] = a  # type: ignore[assignment]
         lb: list[object] = b  # type: ignore[assignment]
-        return len(la) == len(lb) and all(
-            equal(x, y, budget, depth + 1) for x, y in zip(la, lb, strict=True)
-        )
+        if len(la) != len(lb):
+            return False
+        depth += 1
+        for x, y in zip(la, lb, strict=True):  # a loop, not all(): no generator per list
+            if not equal(x, y, budget, depth):
+                break
+        else:
+            return True
+        return False
     if ka == "object":
         da: dict[object, object] = a  # type: ignore[assignment]
         db: dict[object, object] = b  # type: ignore[assignment]
         if len(da) != len(db):
             return False
+        depth += 1
         for key, val in dict.items(da):
             if type(key) is not str or key not in db:
                 return False
-            if not equal(val, dict.__getitem__(db, key), budget, depth + 1):
+            if not equal(val, dict.__getitem__(db, key), budget, depth):
                 return False
         return True
     return a == b
+
+
+def check_result(value: object) -> None:
+    """Refuse a value too large to keep in a call's session (see the module docstring).
+
+    Walks at most :data:`MAX_RESULT_ITEMS` items, so it is cheap even for an enormous value, and
+    checks that everything inside is plain data.
+    """
+    kind = _KINDS.get(type(value))
+    if kind == "string":
+        if len(value) > MAX_RESULT_CHARS:  # type: ignore[arg-type]
+            raise ExprEvalError(_too_big(f"{MAX_RESULT_CHARS:,} characters"))
+        return
+    if kind != "list" and kind != "object":
+        kind_of(value)  # refuses anything that is not plain data
+        return
+    items = chars = 0
+    level: list[object] = [value]
+    for _ in range(MAX_NESTING):
+        deeper: list[object] = []
+        for container in level:
+            items += len(container)  # type: ignore[arg-type]
+            if items > MAX_RESULT_ITEMS:
+                raise ExprEvalError(_too_big(f"{MAX_RESULT_ITEMS:,} list items"))
+            if type(container) is dict:
+                values: list[object] | object = dict.values(container)
+                for key in container:
+                    if type(key) is not str:
+                        raise ExprEvalError("an object's field names must be text")
+                    chars += len(key)
+            else:
+                values = container
+            for item in values:  # type: ignore[attr-defined]
+                t = type(item)
+                if t is str:
+                    chars += len(item)
+                elif t is list or t is dict:
+                    deeper.append(item)
+                elif t not in _KINDS:
+                    kind_of(item)  # raises
+            if chars > MAX_RESULT_CHARS:
+                raise ExprEvalError(_too_big(f"{MAX_RESULT_CHARS:,} characters"))
+        if not deeper:
+            return
+        level = deeper
+    raise ExprEvalError(
+        f"the result is nested too deeply to keep (more than {MAX_NESTING} levels of lists "
+        "or objects inside each other)"
+    )
+
+
+def _too_big(what: str) -> str:
+    return f"the result is too large to keep (more than {what} in all); keep only the part you need"
 
 
 def add_message(left: str, right: str) -> str:

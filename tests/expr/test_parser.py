@@ -6,17 +6,33 @@ nodes directly, and compare ``to_data()`` when positions must survive too.
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sce.expr import FUNCTIONS, ExprError, ExprSyntaxError, Node, from_data, parse_expression
+from sce.expr import (
+    FUNCTIONS,
+    ExprError,
+    ExprEvalError,
+    ExprLimitError,
+    ExprSyntaxError,
+    Node,
+    check,
+    evaluate,
+    from_data,
+    names,
+    parse_expression,
+)
 from sce.expr.ast import (
     BINARY_OPS,
     COMPARE_OPS,
+    MAX_DATA_DEPTH,
     Binary,
     Call,
     Compare,
@@ -26,8 +42,9 @@ from sce.expr.ast import (
     Logical,
     Unary,
     Var,
+    nesting,
 )
-from sce.expr.parser import KEYWORDS, MAX_DEPTH, MAX_LENGTH
+from sce.expr.parser import KEYWORDS, MAX_DEPTH, MAX_LENGTH, _Parser
 from sce.expr.printer import unparse
 
 
@@ -257,8 +274,11 @@ def test_length_is_bounded() -> None:
         "f(" * 500,
         "not " * 400 + "a",
         "-" * 1500 + "a",
-        "+".join(["1"] * (MAX_DEPTH + 1)),
         "a[" * 500,
+        "-" * (MAX_DEPTH + 1) + "a",
+        "not " * (MAX_DEPTH + 1) + "a",
+        "1+(" * MAX_DEPTH + "1" + ")" * MAX_DEPTH,
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
     ],
 )
 def test_nesting_is_bounded_without_recursion_error(source: str) -> None:
@@ -273,10 +293,167 @@ def test_nesting_is_bounded_without_recursion_error(source: str) -> None:
         "-" * (MAX_DEPTH - 1) + "a",
         "+".join(["1"] * MAX_DEPTH),
         " or ".join(f"x == {i}" for i in range(30)),
+        "+".join(["1"] * (MAX_DEPTH + 1)),
+        "+".join(["1"] * 1000),
+        "-" * (MAX_DEPTH - 4) + "(" + "+".join(["1"] * 500) + ")",
+        "1+-" * 600 + "1",  # a run whose right-hand sides are negative
     ],
 )
 def test_deep_but_allowed_expressions_parse(source: str) -> None:
-    assert isinstance(parse_expression(source), Node)
+    node = parse_expression(source)
+    assert nesting(node) <= MAX_DEPTH
+
+
+# -- runs of operators ---------------------------------------------------------------------------
+#
+# A run of operators read left to right (1 + 1 + ... + 1) is one level of nesting for a reader,
+# but a tree as deep as the run is long. Every module that walks trees must walk it in a loop.
+
+#: Runs as long as the length limit allows (1,000 terms), of each kind of operator and mixed.
+RUNS = [
+    "+".join(["1"] * 1000),
+    "-".join(["x"] * 1000),
+    " or ".join(["x"] * 400),
+    " and ".join(["x"] * 333),
+    "1" + "".join(f" {op} x" for op in ["+", "*", "-", "/", "%"] * 66),
+    "x" + "".join(f" {op} x" for op in ["or", "and", "+", "=="] * 49),
+]
+
+
+def _built_run(length: int) -> Node:
+    """A run built without the parser, as a hand-edited stored expression could hold it."""
+    node: Node = Var(("x",))
+    for i in range(length):
+        node = Binary("+", node, Literal(i)) if i % 2 else Logical("or", node, Var(("x",)))
+    return node
+
+
+@pytest.mark.parametrize("source", RUNS)
+def test_a_run_of_operators_is_one_level_of_nesting(source: str) -> None:
+    assert len(source) <= MAX_LENGTH
+    node = parse_expression(source)
+    assert nesting(node) <= 5
+
+
+def _check(node: Node) -> object:
+    return check(node, {"x": "number"})
+
+
+def _evaluate(node: Node) -> object:
+    try:
+        return evaluate(node, {"x": 3})
+    except (ExprEvalError, ExprLimitError) as e:  # 1 / 0 in a mixed run: a value, not a crash
+        return str(e)
+
+
+def _json_round_trip(node: Node) -> object:
+    data = node.to_data()
+    back = from_data(json.loads(json.dumps(data)))
+    assert back == node
+    assert back.to_data() == data
+    return back
+
+
+def _unparse(node: Node) -> object:
+    source = unparse(node)
+    # Printed with spaces, a run of 1,000 terms is longer than the parser accepts.
+    assert _Parser(source).parse() == node
+    return source
+
+
+def _python_protocols(node: Node) -> object:
+    assert node == copy.deepcopy(node)
+    assert pickle.loads(pickle.dumps(node)) == node
+    assert hash(node) == hash(from_data(node.to_data()))
+    return repr(node)
+
+
+CONSUMERS = {
+    "check": _check,
+    "evaluate": _evaluate,
+    "to_data-from_data": _json_round_trip,
+    "unparse": _unparse,
+    "names": names,
+    "nesting": nesting,
+    "eq-hash-repr-pickle": _python_protocols,
+}
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS.values(), ids=CONSUMERS.keys())
+@pytest.mark.parametrize("source", RUNS[:2] + RUNS[4:])
+def test_every_tree_walker_copes_with_a_long_run(
+    consumer: Callable[[Node], object], source: str
+) -> None:
+    consumer(parse_expression(source))
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS.values(), ids=CONSUMERS.keys())
+def test_every_tree_walker_copes_with_a_run_built_by_hand(
+    consumer: Callable[[Node], object],
+) -> None:
+    # Much longer than the parser allows, so only a loop can walk it. (Printed, it is too long to
+    # parse back: compare the text instead.)
+    node = _built_run(5_000)
+    if consumer is _unparse:
+        assert unparse(node).count(" or ") == 2_500
+    else:
+        consumer(node)
+
+
+def test_a_long_run_stored_nested_is_read_in_a_loop() -> None:
+    data: dict[str, object] = {"type": "var", "path": ["x"]}
+    for i in range(5_000):
+        data = {"type": "binary", "op": "+", "left": data, "right": {"type": "literal", "value": i}}
+    node = from_data(data)
+    assert nesting(node) == 2
+    assert evaluate(node, {"x": 0}, max_steps=20_000) == sum(range(5_000))
+    assert from_data(node.to_data()) == node
+
+
+def test_runs_evaluate_and_check_like_nested_trees() -> None:
+    assert evaluate("+".join(["1"] * 1000), {}) == 1000
+    assert evaluate("-".join(["x"] * 1000), {"x": 1}) == -998
+    assert evaluate("x" + " or x" * 399, {"x": 0}) is False
+    assert evaluate("1 - 2 * 3 + 4 or 1 / 0 == 0 and 0", {}) is True
+    assert check(parse_expression("+".join(["x"] * 990) + " + 'a'"), {"x": "number"})[1]
+    assert check(parse_expression("'a' + " + "+".join(["x"] * 990)), {"x": "string"}) == (
+        "string",
+        [],
+    )
+
+
+def test_a_run_is_stored_flat() -> None:
+    data = parse_expression("a - b or c").to_data()
+    assert data == {
+        "type": "chain",
+        "first": {"type": "var", "path": ["a"], "col": 1, "end": 2},
+        "links": [
+            {
+                "type": "binary",
+                "op": "-",
+                "right": {"type": "var", "path": ["b"], "col": 5, "end": 6},
+                "col": 1,
+                "end": 6,
+            },
+            {
+                "type": "logical",
+                "op": "or",
+                "right": {"type": "var", "path": ["c"], "col": 10, "end": 11},
+                "col": 1,
+                "end": 11,
+            },
+        ],
+    }
+    nested = {
+        "type": "logical",
+        "op": "or",
+        "left": {"type": "binary", "op": "-", "left": data["first"]} | data["links"][0],
+        "right": data["links"][1]["right"],
+        "col": 1,
+        "end": 11,
+    }
+    assert from_data(nested) == from_data(data)  # the nested form is read too
+    assert from_data(nested).to_data() == data
 
 
 def test_long_number_literal_is_refused() -> None:
@@ -355,6 +532,19 @@ def test_to_data_shape() -> None:
         {"type": "call", "name": 3, "args": []},
         {"type": "list", "items": None},
         {"type": "index", "target": {"type": "var", "path": ["a"]}},
+        {"type": "chain", "first": {"type": "var", "path": ["a"]}, "links": []},
+        {"type": "chain", "first": {"type": "var", "path": ["a"]}, "links": [None]},
+        {"type": "chain", "links": [{"type": "binary", "op": "+", "right": {"type": "var"}}]},
+        {
+            "type": "chain",
+            "first": {"type": "var", "path": ["a"]},
+            "links": [{"type": "compare", "op": "==", "right": {"type": "var", "path": ["b"]}}],
+        },
+        {
+            "type": "chain",
+            "first": {"type": "var", "path": ["a"]},
+            "links": [{"type": "logical", "op": "+", "right": {"type": "var", "path": ["b"]}}],
+        },
     ],
 )
 def test_from_data_rejects_malformed_data(data: object) -> None:
@@ -368,6 +558,31 @@ def test_from_data_rejects_absurd_depth() -> None:
         data = {"type": "unary", "op": "-", "operand": data}
     with pytest.raises(ExprSyntaxError, match="nested too deeply"):
         from_data(data)
+    data = {"type": "literal", "value": 1}
+    for _ in range(1000):  # nested on the right: brackets, not a run
+        data = {"type": "binary", "op": "+", "left": {"type": "literal", "value": 1}, "right": data}
+    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
+        from_data(data)
+
+
+def test_the_deepest_stored_tree_accepted_is_walked_without_recursion_error() -> None:
+    data: dict[str, object] = {"type": "literal", "value": 1}
+    for i in range(MAX_DATA_DEPTH - 1):
+        kind = ("unary", "list", "call", "index", "binary")[i % 5]
+        data = {
+            "unary": {"type": "unary", "op": "-", "operand": data},
+            "list": {"type": "list", "items": [data]},
+            "call": {"type": "call", "name": "abs", "args": [data]},
+            "index": {"type": "index", "target": {"type": "var", "path": ["l"]}, "index": data},
+            "binary": {"type": "binary", "op": "+", "left": {"type": "var", "path": ["x"]},
+                       "right": data},
+        }[kind]  # fmt: skip
+    node = from_data(data)
+    assert nesting(node) == MAX_DATA_DEPTH
+    for consumer in CONSUMERS.values():
+        if consumer is not _unparse:  # printed, it nests deeper than the parser allows
+            consumer(node)
+    assert unparse(node)
 
 
 # -- properties --------------------------------------------------------------------------------
