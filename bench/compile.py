@@ -170,7 +170,8 @@ def main() -> None:
     metrics: dict[str, float] = {}
     for size in (1_000, 10_000, 50_000):
         text = json.dumps(generate(size), ensure_ascii=False)
-        runs = 3 if size <= 10_000 else 2
+        # This machine's timings wander by a third from run to run: take the best of several.
+        runs = 7 if size <= 10_000 else 3
         best, findings = min(run_once(text) for _ in range(runs))
         ref = min(reference(text) for _ in range(runs))
         nodes = len(json.loads(text)["nodes"])

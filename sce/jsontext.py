@@ -73,21 +73,32 @@ class DuplicateKey:
     offset: int
 
 
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def parse(text: str) -> tuple[object, list[DuplicateKey]]:
     """Parse JSON text; raise JsonSyntaxError with an offset. Duplicate keys are returned."""
     data, dups = _parse(text)
-    lone = _LONE_SURROGATE.search(text)
-    if lone and has_surrogate(data):
+    lone = _lone_surrogate(text)
+    if lone is not None and has_surrogate(data):
         # Valid JSON, but half of a UTF-16 pair is no character: no UTF-8 file can hold it.
-        message = f"{lone.group()} is half of a UTF-16 surrogate pair, not a character"
-        raise JsonSyntaxError(message, lone.start())
+        escape = text[lone : lone + 6]
+        raise JsonSyntaxError(f"{escape} is half of a UTF-16 surrogate pair, not a character", lone)
     return data, dups
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Offset of the first surrogate escape that is not half of a high-low pair."""
+    pending: int | None = None  # a high surrogate waiting for its low half
+    for m in _SURROGATE_ESCAPE.finditer(text):
+        high = m.group()[3].lower() in "89ab"
+        if pending is not None and not high and m.start() == pending + 6:
+            pending = None
+            continue
+        if pending is not None or not high:
+            return pending if pending is not None else m.start()
+        pending = m.start()
+    return pending
 
 
 def has_surrogate(value: object) -> bool:

@@ -40,6 +40,8 @@ class Analysis:
     graph: nx.DiGraph
     #: Pointer → parsed expression (AST node) or template.
     parsed: dict[str, object] = field(default_factory=dict)
+    #: Node id → its expressions and templates (sources), as `fields.texts` lists them.
+    texts: dict[str, list[Text]] = field(default_factory=dict)
     #: Node id → (path below the node, parsed) of its expressions and templates.
     parsed_by_node: dict[str, list[tuple[tuple[str | int, ...], object]]] = field(
         default_factory=dict
@@ -107,7 +109,8 @@ def analyse(flow: Flow) -> Analysis:
                         node=nid,
                     )
                 )
-        for text in texts(node):
+        a.texts[nid] = node_texts = list(texts(node))
+        for text in node_texts:
             _check_text(a, types, nid, base + text.pointer, text)
         for var, ptr in writes(node):
             a.assigned.setdefault(var, []).append(base + ptr)

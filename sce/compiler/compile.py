@@ -12,7 +12,8 @@ from sce import expr
 from sce.compiler import ir
 from sce.compiler.analysis import Analysis, analyse
 from sce.errors import CompileError
-from sce.model import Branch, Flow, Menu, Node, Subflow, node_to_data
+from sce.model import Branch, Flow, Menu, Node, Subflow
+from sce.model.convert import JSON_KEYS
 
 #: Node fields the runtime never needs: they are for people and the designer.
 _PEOPLE_FIELDS = ("type", "title", "description", "noqa", "ui")
@@ -49,20 +50,20 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
 def _state(
     nid: str, node: Node, parsed_texts: list[tuple[tuple[str | int, ...], object]]
 ) -> ir.State:
-    data = node_to_data(node, full=True)
+    data = {JSON_KEYS.get(k, k): ir.freeze(v) for k, v in vars(node).items()}
     for path, parsed in parsed_texts:
         _replace(data, path, parsed)
     on: dict[str, str] = {}
     if isinstance(node, Menu):
         for choice in node.choices:
             on[f"key:{choice.key}"] = choice.next
-        data["choices"] = [
-            {k: v for k, v in c.items() if k != "next"} for c in data.get("choices", [])
-        ]  # type: ignore[union-attr]
+        data["choices"] = tuple(
+            ir.FrozenDict({k: v for k, v in c.items() if k != "next"}) for c in data["choices"]
+        )  # type: ignore[union-attr]
     if isinstance(node, Branch):
         for i, case in enumerate(node.cases):
             on[f"case:{i}"] = case.next
-        data["cases"] = [{"when": c["when"]} for c in data.get("cases", [])]  # type: ignore[union-attr,index]
+        data["cases"] = tuple(ir.FrozenDict(when=c["when"]) for c in data["cases"])  # type: ignore[union-attr,index]
     for name in node.exits:
         target = getattr(node, name)
         data.pop(name, None)
@@ -74,13 +75,18 @@ def _state(
 
 
 def _replace(data: dict[str, object], path: tuple[str | int, ...], parsed: object) -> None:
-    """Put the parsed form of the text at `path` in place of its source."""
+    """Put the parsed form of the text at `path` in place of its source.
+
+    The state is still being built, so writing into its frozen parts bypasses FrozenDict.
+    """
     target: Any = data
     for key in path[:-1]:
         target = target[key]
     last = path[-1]
     source = target[last]
-    if isinstance(parsed, expr.Template):
-        target[last] = ir.Template(source, parsed)
-    else:
-        target[last] = ir.Expression(source, parsed)  # type: ignore[arg-type]
+    wrapped = (
+        ir.Template(source, parsed)
+        if isinstance(parsed, expr.Template)
+        else ir.Expression(source, parsed)  # type: ignore[arg-type]
+    )
+    dict.__setitem__(target, last, wrapped)

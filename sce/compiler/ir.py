@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sce import expr
 from sce.errors import SceError
+from sce.model.convert import JSON_KEYS
 
 FORMAT = "sce-ir/1"
 
@@ -85,7 +86,8 @@ class State:
 
     @classmethod
     def build(cls, sid: str, type_: str, data: dict[str, object], on: dict[str, str]) -> State:
-        return cls(sid, type_, freeze(data), FrozenDict(on))  # type: ignore[arg-type]
+        """A state from params whose values are already frozen (see `freeze`)."""
+        return cls(sid, type_, FrozenDict(data), FrozenDict(on))
 
     def to_data(self) -> dict[str, object]:
         params = json.loads(json.dumps(self.params, default=_text))
@@ -118,7 +120,7 @@ class CompiledFlow:
             raise IRError(f"not a compiled flow of format {FORMAT}")
         try:
             states = {
-                sid: State.build(sid, s["type"], _load_params(s["params"]), dict(s["on"]))
+                sid: State.build(sid, s["type"], freeze(_load_params(s["params"])), dict(s["on"]))
                 for sid, s in data["states"].items()
             }
             flow = cls(
@@ -185,13 +187,25 @@ def _with_version(flow: CompiledFlow, version: str) -> CompiledFlow:
     return flow
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def freeze(value: object) -> object:
-    """Deeply immutable copy of JSON-like data (dicts become read-only mappings, lists tuples)."""
+    """A deeply immutable copy: dicts and model objects become FrozenDicts (every field, with
+    its JSON key), lists tuples, whole floats ints. One pass from the model to the IR."""
     kind = type(value)
+    if kind in _SCALARS:
+        return value
     if kind is dict:
         return FrozenDict({k: freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
     if kind is list or kind is tuple:
         return tuple(freeze(v) for v in value)  # type: ignore[attr-defined]
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value  # type: ignore[attr-defined]
+    if kind is Expression or kind is Template:
+        return value
+    if hasattr(kind, "__dataclass_fields__"):
+        return FrozenDict({JSON_KEYS.get(k, k): freeze(v) for k, v in vars(value).items()})
     return value
 
 

@@ -123,26 +123,8 @@ def _encode(obj: object) -> dict[str, object]:
     return out
 
 
-def _encode_full(value: object) -> object:
-    """Every field, defaults included: what the compiled flow holds for the runtime.
-
-    Hot in the compiler, so it reads the instance `__dict__` (fields in declaration order)
-    instead of going through `dataclasses.fields`.
-    """
-    kind = type(value)
-    if kind is list:
-        return [_encode_full(v) for v in value]  # type: ignore[attr-defined]
-    if kind is dict:
-        return {k: _encode_full(v) for k, v in value.items()}  # type: ignore[attr-defined]
-    if kind is float:
-        return _number(value)
-    if hasattr(kind, "__dataclass_fields__"):
-        return {_JSON_KEYS.get(k, k): _encode_full(v) for k, v in vars(value).items()}
-    return value
-
-
 #: Attribute names whose JSON key differs (a Python keyword).
-_JSON_KEYS = {"return_": "return"}
+JSON_KEYS = {"return_": "return"}
 
 
 def node_from_data(data: dict[str, object]) -> Node:
@@ -152,10 +134,8 @@ def node_from_data(data: dict[str, object]) -> Node:
     return node
 
 
-def node_to_data(node: Node, full: bool = False) -> dict[str, object]:
-    """The node's JSON data: canonical (defaults left out), or `full` with every field."""
-    if full:
-        return {"type": node.type, **_encode_full(node)}  # type: ignore[dict-item]
+def node_to_data(node: Node) -> dict[str, object]:
+    """The node's canonical JSON data (defaults left out)."""
     return {"type": node.type, **_encode(node)}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from sce.compiler.fields import texts
 from sce.diagnostics import Diagnostic, Severity
 from sce.lint.context import LintContext
 from sce.lint.rule import rule
@@ -29,9 +28,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
 
     **Use instead:** `en-US = "Your balance is {balance}."`
     """
-    for nid, node in ctx.flow.nodes.items():
-        for text in texts(node):
-            if text.kind != "template":
+    for nid, node_texts in ctx.facts.texts.items():
+        for text in node_texts:
+            if text.kind != "template" or "{{" not in text.source:
                 continue
             for m in _LIQUID.finditer(text.source):
                 name = m.group(1).removeprefix("flow.variables.").removeprefix("flow.data.")
