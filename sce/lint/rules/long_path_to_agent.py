@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sce.diagnostics import Diagnostic
 from sce.lint.context import LintContext
 from sce.lint.rule import rule
+from sce.model import Transfer
 
 CODE = "SCE605"
 
@@ -36,7 +37,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     way to the transfer.
     """
     nodes = ctx.flow.nodes
-    transfers = [nid for nid, node in nodes.items() if node.type == "transfer"]
+    transfers = [nid for nid, _ in ctx.nodes_of(Transfer)]
     steps = ctx.steps_from_start(CALLER_STEPS)
     reached = [nid for nid in transfers if nid in steps.cost]
     if not reached:

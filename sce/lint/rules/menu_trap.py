@@ -11,7 +11,7 @@ import networkx as nx
 from sce.diagnostics import Diagnostic
 from sce.lint.context import LintContext
 from sce.lint.rule import rule
-from sce.model import Menu
+from sce.model import Menu, Transfer
 
 CODE = "SCE604"
 
@@ -79,7 +79,7 @@ def _lead_to_agent(ctx: LintContext) -> set[str]:
     and, walking the graph backwards from them, every node that does not wait for a key."""
     nodes = ctx.flow.nodes
     graph = ctx.graph
-    found = {nid for nid, node in nodes.items() if node.type == "transfer"}
+    found = {nid for nid, _ in ctx.nodes_of(Transfer)}
     queue = deque(found)
     while queue:
         for p in graph.predecessors(queue.popleft()):
