@@ -20,7 +20,8 @@ import networkx as nx
 from sce import expr
 from sce.compiler.fields import BUILTINS, Text, texts, writes
 from sce.diagnostics import Diagnostic, Severity, escape_pointer
-from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Transfer
+from sce.expr.types import normalise_type
+from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Set, Transfer
 
 #: Codes found here; each is also a lint rule (see sce/lint/rules).
 MISSING_START = "SCE101"
@@ -111,7 +112,9 @@ def analyse(flow: Flow) -> Analysis:
                 )
         a.texts[nid] = node_texts = list(texts(node))
         for text in node_texts:
-            _check_text(a, types, nid, base + text.pointer, text)
+            kind = _check_text(a, types, nid, base + text.pointer, text)
+            if kind is not None:
+                _check_result(a, nid, base + text.pointer, node, text, kind)
         for var, ptr in writes(node):
             a.assigned.setdefault(var, []).append(base + ptr)
             if var not in flow.variables:
@@ -144,7 +147,8 @@ def _exit_pointers(node: Node) -> list[tuple[tuple[str, str], str]]:
     return out
 
 
-def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Text) -> None:
+def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Text) -> str | None:
+    """Parse and type-check one text; the type an expression gives, when it checks."""
     source = text.source
     try:
         if text.kind == "expression":
@@ -162,13 +166,16 @@ def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Te
                 node=nid,
             )
         )
-        return
+        return None
     a.parsed[ptr] = parsed
     a.parsed_by_node.setdefault(nid, []).append((text.path, parsed))
+    kind: str | None = None
     for node in nodes:
         for name in expr.names(node):
             a.reads.setdefault(name, []).append(ptr)
-        _, problems = expr.check(node, types)
+        kind, problems = expr.check(node, types)
+        if problems:
+            kind = None
         for e in problems:
             code = {
                 expr.ExprNameError: UNDEFINED_VARIABLE,
@@ -179,6 +186,40 @@ def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Te
             a.diagnostics.append(
                 Diagnostic(code, f"{e} in {_quote(source)}", pointer=ptr, node=nid)
             )
+    return kind if text.kind == "expression" else None
+
+
+#: What a value of each type is called in a message.
+_TYPE_WORDS = {
+    "number": "a number",
+    "string": "text",
+    "bool": "true or false",
+    "list": "a list",
+    "object": "an object",
+    "null": "null",
+}
+
+
+def _check_result(a: Analysis, nid: str, ptr: str, node: Node, text: Text, kind: str) -> None:
+    """An expression's type against where its value goes: a declared variable, a priority."""
+    if kind in ("any", "null"):
+        return
+    if isinstance(node, Set) and text.path[0] == "assign":
+        var = str(text.path[1])
+        declared = a.flow.variables.get(var)
+        wanted = normalise_type(declared.type) if declared else "any"
+        if wanted != "any" and wanted != kind:
+            message = (
+                f"'{var}' is declared as {_TYPE_WORDS.get(wanted, wanted)}, but this gives "
+                f"{_TYPE_WORDS.get(kind, kind)} in {_quote(text.source)}"
+            )
+            a.diagnostics.append(Diagnostic(TYPE_ERROR, message, pointer=ptr, node=nid))
+    elif isinstance(node, Transfer) and text.path == ("priority",) and kind != "number":
+        message = (
+            f"a priority must be a number, but this gives {_TYPE_WORDS.get(kind, kind)} in "
+            f"{_quote(text.source)}"
+        )
+        a.diagnostics.append(Diagnostic(TYPE_ERROR, message, pointer=ptr, node=nid))
 
 
 def _check_node(a: Analysis, nid: str, base: str, node: Node) -> None:
@@ -207,6 +248,14 @@ def _check_node(a: Analysis, nid: str, base: str, node: Node) -> None:
                 )
             )
     elif isinstance(node, Collect):
+        declared = a.flow.variables.get(node.variable)
+        if declared is not None and normalise_type(declared.type) not in ("string", "any"):
+            message = (
+                f"collect stores the caller's digits as text (they may start with 0): declare "
+                f"'{node.variable}' as string, and use number({node.variable}) where a number "
+                "is needed"
+            )
+            report(Diagnostic(TYPE_ERROR, message, pointer=f"{base}/variable", node=nid))
         if node.pattern is not None:
             try:
                 re.compile(node.pattern)

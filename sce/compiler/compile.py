@@ -44,7 +44,7 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
         states=ir.FrozenDict(states),
         subflows=tuple(subflows),
     )
-    return ir._with_version(compiled, ir.compute_version(compiled))
+    return ir.with_version(compiled, ir.compute_version(compiled))
 
 
 def _state(

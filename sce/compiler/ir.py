@@ -139,7 +139,7 @@ class CompiledFlow:
         version = compute_version(flow)
         if data.get("version") != version:
             raise IRError("the compiled flow's version does not match its content")
-        return _with_version(flow, version)
+        return with_version(flow, version)
 
     @classmethod
     def from_json(cls, text: str) -> CompiledFlow:
@@ -182,7 +182,8 @@ def compute_version(flow: CompiledFlow) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _with_version(flow: CompiledFlow, version: str) -> CompiledFlow:
+def with_version(flow: CompiledFlow, version: str) -> CompiledFlow:
+    """The flow with its version set (a frozen dataclass: set once, as it is built)."""
     object.__setattr__(flow, "version", version)
     return flow
 
