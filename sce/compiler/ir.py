@@ -3,7 +3,8 @@
 Each `State` holds its resolved parameters (expressions and templates already parsed) and a table
 `event → next state`. A `CompiledFlow`'s `version` is the sha256 of its canonical JSON, so the same
 flow compiles to the same version on any machine, and it travels as JSON to another runtime node,
-which loads it without the source (`from_data`, which checks the version).
+which loads it without the flow's source (`from_data` checks the version). In that JSON an
+expression is its own source text, parsed again on load: the hash covers exactly what will run.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Typical use::
     render("Your balance is {balance} dollars", {"balance": 12.0})  # 'Your balance is 12 dollars'
 """
 
-from sce.expr.ast import Node, from_data
+from sce.expr.ast import Node
 from sce.expr.errors import (
     ExprError,
     ExprEvalError,
@@ -40,7 +40,6 @@ __all__ = [
     "Template",
     "check",
     "evaluate",
-    "from_data",
     "names",
     "parse_expression",
     "parse_template",

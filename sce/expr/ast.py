@@ -6,37 +6,25 @@ by every call of every flow version, and cheap, because a large flow holds thous
 Positions: every node has ``col`` (1-based column of its first character) and ``end`` (the
 column just after its last character, exclusive). **Equality and hashing ignore positions**:
 ``a+b`` and ``a + b`` give equal trees. That is what a compiler wants when it deduplicates
-expressions and what a round-trip test wants when it reparses printed code; ``to_data`` keeps the
-positions, so a stored flow still points errors at the right column.
-
-``to_data``/``from_data`` convert to and from plain JSON (dicts, lists, strings, numbers) so a
-compiled flow stores its expressions pre-parsed and another runtime node loads them without a
-parser.
+expressions and what a round-trip test wants when it reparses printed code; pickling and copying
+keep the positions.
 
 Runs of operators: ``1 + 2 + ... + 999`` is a tree 998 levels deep down its left side, but only
 one level of :func:`nesting` for a reader, and the parser accepts it. Everything that walks trees
-(equality, hashing, ``repr``, ``to_data``/``from_data``, pickling, and the checker, interpreter
-and printer) walks such a run in a loop, so it never reaches Python's recursion limit. In JSON a
-run of two or more operators is stored flat, as a ``chain`` (see :meth:`Binary.to_data`), which
-keeps the JSON shallow enough for any JSON library.
+(equality, hashing, ``repr``, pickling and copying, and the checker, interpreter and printer)
+walks such a run in a loop, so it never reaches Python's recursion limit.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sce.expr.errors import ExprSyntaxError
-
+#: The operators each node class holds (the parser builds no others).
 UNARY_OPS = frozenset({"-", "not"})
 BINARY_OPS = frozenset({"+", "-", "*", "/", "%"})
 LOGICAL_OPS = frozenset({"and", "or"})
 COMPARE_OPS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in", "not in"})
-
-#: Deepest :func:`nesting` of a stored tree ``from_data`` accepts; the parser never builds one this
-#: deep (it stops at 64).
-MAX_DATA_DEPTH = 100
 
 LiteralValue = None | bool | int | float | str
 
@@ -47,15 +35,6 @@ class Node:
 
     col: int = field(default=0, compare=False, repr=False, kw_only=True)
     end: int = field(default=0, compare=False, repr=False, kw_only=True)
-
-    def to_data(self) -> dict[str, Any]:
-        """A JSON-serialisable form; :func:`from_data` turns it back into an equal node."""
-        raise NotImplementedError
-
-    def _pos(self, data: dict[str, Any]) -> dict[str, Any]:
-        data["col"] = self.col
-        data["end"] = self.end
-        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +52,6 @@ class Literal(Node):
     def __hash__(self) -> int:
         return hash((type(self.value).__name__, self.value))
 
-    def to_data(self) -> dict[str, Any]:
-        return self._pos({"type": "literal", "value": self.value})
-
 
 @dataclass(frozen=True, slots=True)
 class Var(Node):
@@ -88,9 +64,6 @@ class Var(Node):
         """The top-level variable name (what 'undefined variable' lint rules look at)."""
         return self.path[0]
 
-    def to_data(self) -> dict[str, Any]:
-        return self._pos({"type": "var", "path": list(self.path)})
-
 
 @dataclass(frozen=True, slots=True)
 class Unary(Node):
@@ -99,71 +72,67 @@ class Unary(Node):
     op: str
     operand: Node
 
-    def to_data(self) -> dict[str, Any]:
-        return self._pos({"type": "unary", "op": self.op, "operand": self.operand.to_data()})
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Run(Node):
+    """The operators that form runs (``a + b - c``): base of :class:`Binary` and :class:`Logical`.
+
+    ``==``, ``hash``, ``repr`` and pickling (and copying) walk the run in a loop; the versions
+    ``@dataclass`` would generate recurse down ``left``. Every subclass must be declared with
+    ``eq=False, repr=False`` so that ``@dataclass`` keeps these methods (and leaves ``__hash__``
+    alone) instead of generating its own.
+    """
+
+    op: str
+    left: Node
+    right: Node
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        a: Node = self
+        b: Node = other  # type: ignore[assignment]
+        while True:
+            if a.op != b.op or a.right != b.right:  # type: ignore[attr-defined]
+                return False
+            a, b = a.left, b.left  # type: ignore[attr-defined]
+            kind = type(a)
+            if kind is not type(b):
+                return False
+            if kind is not Binary and kind is not Logical:
+                return a == b
+
+    def __hash__(self) -> int:
+        first, links = chain(self)
+        value = hash(first)
+        for link in links:
+            value = hash((type(link).__name__, link.op, value, link.right))
+        return value
+
+    def __repr__(self) -> str:
+        first, links = chain(self)
+        opening = [f"{type(link).__name__}(op={link.op!r}, left=" for link in reversed(links)]
+        closing = [f", right={link.right!r})" for link in links]
+        return "".join(opening) + repr(first) + "".join(closing)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Flat, positions included: the default (slot state) would recurse down ``left``.
+        first, links = chain(self)
+        flat = tuple((type(link), link.op, link.right, link.col, link.end) for link in links)
+        return _rebuild_run, (first, flat)
 
 
-@dataclass(frozen=True, slots=True)
-class Binary(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Binary(_Run):
     """Arithmetic: ``+ - * / %`` (``+`` also joins two texts)."""
 
-    op: str
-    left: Node
-    right: Node
 
-    def to_data(self) -> dict[str, Any]:
-        """One operator: ``{"type": "binary", "op", "left", "right", "col", "end"}``.
-
-        A run of two or more (``a + b - c``, also mixing ``and``/``or``) is stored flat, first
-        operand then each operator with its right-hand side::
-
-            {"type": "chain", "first": a,
-             "links": [{"type": "binary", "op": "+", "right": b, "col": 1, "end": 6}, ...]}
-        """
-        return _chain_to_data(self)
-
-    def __eq__(self, other: object) -> bool:
-        return _chain_eq(self, other)
-
-    def __hash__(self) -> int:
-        return _chain_hash(self)
-
-    def __repr__(self) -> str:
-        return _chain_repr(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _chain_reduce(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Logical(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Logical(_Run):
     """``and`` / ``or``: the right side runs only when needed; the result is true or false."""
 
-    op: str
-    left: Node
-    right: Node
 
-    def to_data(self) -> dict[str, Any]:
-        """As :meth:`Binary.to_data`, with ``"type": "logical"``."""
-        return _chain_to_data(self)
-
-    def __eq__(self, other: object) -> bool:
-        return _chain_eq(self, other)
-
-    def __hash__(self) -> int:
-        return _chain_hash(self)
-
-    def __repr__(self) -> str:
-        return _chain_repr(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _chain_reduce(self)
-
-
-_CHAIN_TYPES = {Binary: "binary", Logical: "logical"}
-
-
-def chain(node: Binary | Logical) -> tuple[Node, list[Binary | Logical]]:
+def chain(node: _Run) -> tuple[Node, list[Binary | Logical]]:
     """A run of operators as ``(first operand, operators from the innermost out)``.
 
     ``a + b - c`` is ``(a, [a + b, (a + b) - c])``: evaluating ``first`` and then applying each
@@ -178,61 +147,14 @@ def chain(node: Binary | Logical) -> tuple[Node, list[Binary | Logical]]:
     return first, links
 
 
-def _chain_to_data(node: Binary | Logical) -> dict[str, Any]:
-    first, links = chain(node)
-    if len(links) == 1:
-        return node._pos(
-            {
-                "type": _CHAIN_TYPES[type(node)],
-                "op": node.op,
-                "left": node.left.to_data(),
-                "right": node.right.to_data(),
-            }
-        )
-    return {
-        "type": "chain",
-        "first": first.to_data(),
-        "links": [
-            link._pos(
-                {"type": _CHAIN_TYPES[type(link)], "op": link.op, "right": link.right.to_data()}
-            )
-            for link in links
-        ],
-    }
-
-
-def _chain_eq(a: Node, b: object) -> bool:
-    if type(a) is not type(b):
-        return NotImplemented
-    while True:
-        if a.op != b.op or a.right != b.right:  # type: ignore[attr-defined]
-            return False
-        a, b = a.left, b.left  # type: ignore[attr-defined]
-        kind = type(a)
-        if kind is not type(b):
-            return False
-        if kind is not Binary and kind is not Logical:
-            return a == b
-
-
-def _chain_hash(node: Binary | Logical) -> int:
-    first, links = chain(node)
-    value = hash(first)
-    for link in links:
-        value = hash((_CHAIN_TYPES[type(link)], link.op, value, link.right))
-    return value
-
-
-def _chain_repr(node: Binary | Logical) -> str:
-    first, links = chain(node)
-    opening = [f"{type(link).__name__}(op={link.op!r}, left=" for link in reversed(links)]
-    closing = [f", right={link.right!r})" for link in links]
-    return "".join(opening) + repr(first) + "".join(closing)
-
-
-def _chain_reduce(node: Binary | Logical) -> tuple[Any, ...]:
-    # Pickle (and copy) through the flat JSON form: default pickling recurses down the run.
-    return from_data, (node.to_data(),)
+def _rebuild_run(
+    first: Node, links: tuple[tuple[type[Binary | Logical], str, Node, int, int], ...]
+) -> Node:
+    """Undo :meth:`_Run.__reduce__`."""
+    node = first
+    for kind, op, right, col, end in links:
+        node = kind(op, node, right, col=col, end=end)
+    return node
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,16 +165,6 @@ class Compare(Node):
     left: Node
     right: Node
 
-    def to_data(self) -> dict[str, Any]:
-        return self._pos(
-            {
-                "type": "compare",
-                "op": self.op,
-                "left": self.left.to_data(),
-                "right": self.right.to_data(),
-            }
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Call(Node):
@@ -261,20 +173,12 @@ class Call(Node):
     name: str
     args: tuple[Node, ...]
 
-    def to_data(self) -> dict[str, Any]:
-        return self._pos(
-            {"type": "call", "name": self.name, "args": [a.to_data() for a in self.args]}
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class ListLit(Node):
     """``[a, b, c]``."""
 
     items: tuple[Node, ...]
-
-    def to_data(self) -> dict[str, Any]:
-        return self._pos({"type": "list", "items": [i.to_data() for i in self.items]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,11 +187,6 @@ class Index(Node):
 
     target: Node
     index: Node
-
-    def to_data(self) -> dict[str, Any]:
-        return self._pos(
-            {"type": "index", "target": self.target.to_data(), "index": self.index.to_data()}
-        )
 
 
 def nesting(node: Node) -> int:
@@ -315,116 +214,3 @@ def nesting(node: Node) -> int:
         elif isinstance(n, ListLit):
             stack += [(i, level + 1) for i in n.items]
     return deepest
-
-
-def from_data(data: Any) -> Node:
-    """Rebuild a node from :meth:`Node.to_data` output.
-
-    Stored data may be corrupt or hand-edited, so every field is checked and any problem raises
-    :class:`ExprSyntaxError` (never ``KeyError`` or ``RecursionError``). Runs of operators are
-    read in a loop, whether stored flat (``chain``) or nested down ``left``; anything else
-    nested more than :data:`MAX_DATA_DEPTH` levels (see :func:`nesting`) is refused.
-    """
-    return _from_data(data, 1)
-
-
-def _bad(why: str) -> ExprSyntaxError:
-    return ExprSyntaxError(f"stored expression is malformed: {why}")
-
-
-def _str(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise _bad(f"'{key}' must be text")
-    return value
-
-
-def _op(data: dict[str, Any], allowed: frozenset[str]) -> str:
-    op = _str(data, "op")
-    if op not in allowed:
-        raise _bad(f"unknown operator {op!r}")
-    return op
-
-
-def _position(data: dict[str, Any]) -> tuple[int, int]:
-    col, end = data.get("col", 0), data.get("end", 0)
-    if type(col) is not int or type(end) is not int:
-        raise _bad("'col' and 'end' must be whole numbers")
-    return col, end
-
-
-def _link(data: Any, left: Node, depth: int) -> Node:
-    """One operator of a run, applied to ``left`` (the run so far)."""
-    if not isinstance(data, dict):
-        raise _bad("a node must be an object")
-    col, end = _position(data)
-    if data.get("type") == "logical":
-        op = _op(data, LOGICAL_OPS)
-        return Logical(op, left, _from_data(data.get("right"), depth + 1), col=col, end=end)
-    if data.get("type") != "binary":
-        raise _bad("a link of a chain must be of type 'binary' or 'logical'")
-    op = _op(data, BINARY_OPS)
-    return Binary(op, left, _from_data(data.get("right"), depth + 1), col=col, end=end)
-
-
-def _from_data(data: Any, depth: int) -> Node:
-    if depth > MAX_DATA_DEPTH:
-        raise _bad("nested too deeply")
-    if not isinstance(data, dict):
-        raise _bad("a node must be an object")
-    kind = data.get("type")
-    if kind in ("binary", "logical"):
-        # A run nested down "left": find its first operand, then build outwards.
-        links = [data]
-        first = data.get("left")
-        while isinstance(first, dict) and first.get("type") in ("binary", "logical"):
-            links.append(first)
-            first = first.get("left")
-        node = _from_data(first, depth)
-        for link in reversed(links):
-            node = _link(link, node, depth)
-        return node
-    if kind == "chain":
-        links = data.get("links")
-        if not isinstance(links, list) or not links:
-            raise _bad("'links' must be a non-empty list")
-        node = _from_data(data.get("first"), depth)
-        for link in links:
-            node = _link(link, node, depth)
-        return node
-    col, end = _position(data)
-    sub = depth + 1
-    if kind == "literal":
-        value = data.get("value")
-        if value is not None and type(value) not in (bool, int, float, str):
-            raise _bad("a literal must be a number, text, true, false or null")
-        if type(value) is float and not math.isfinite(value):
-            raise _bad("a number literal must be finite")
-        return Literal(value, col=col, end=end)
-    if kind == "var":
-        path = data.get("path")
-        if not isinstance(path, list) or not path or not all(isinstance(p, str) for p in path):
-            raise _bad("'path' must be a non-empty list of names")
-        return Var(tuple(path), col=col, end=end)
-    if kind == "unary":
-        op = _op(data, UNARY_OPS)
-        return Unary(op, _from_data(data.get("operand"), sub), col=col, end=end)
-    if kind == "compare":
-        op = _op(data, COMPARE_OPS)
-        left = _from_data(data.get("left"), sub)
-        return Compare(op, left, _from_data(data.get("right"), sub), col=col, end=end)
-    if kind == "call":
-        args = data.get("args")
-        if not isinstance(args, list):
-            raise _bad("'args' must be a list")
-        name = _str(data, "name")
-        return Call(name, tuple(_from_data(a, sub) for a in args), col=col, end=end)
-    if kind == "list":
-        items = data.get("items")
-        if not isinstance(items, list):
-            raise _bad("'items' must be a list")
-        return ListLit(tuple(_from_data(i, sub) for i in items), col=col, end=end)
-    if kind == "index":
-        target = _from_data(data.get("target"), sub)
-        return Index(target, _from_data(data.get("index"), sub), col=col, end=end)
-    raise _bad(f"unknown node type {kind!r}")

@@ -39,7 +39,7 @@ class ExprError(Exception):
 
 
 class ExprSyntaxError(ExprError):
-    """The text is not a well-formed expression (or a stored expression is malformed)."""
+    """The text is not a well-formed expression or template."""
 
 
 class ExprTypeError(ExprError):

@@ -17,9 +17,8 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from sce.expr.ast import Node, from_data
+from sce.expr.ast import Node
 from sce.expr.errors import ExprError, ExprEvalError, ExprLimitError, ExprSyntaxError
 from sce.expr.interp import DEFAULT_MAX_STEPS, Evaluator
 from sce.expr.parser import parse_expression
@@ -62,26 +61,6 @@ class Template:
         for node, offset in self.expressions():
             errors.extend(e.shifted(offset) for e in check(node, variables)[1])
         return errors
-
-    def to_data(self) -> dict[str, Any]:
-        """JSON form: texts stay strings, expressions become node objects."""
-        return {
-            "parts": [p if isinstance(p, str) else p.to_data() for p in self.parts],
-            "offsets": list(self.offsets),
-        }
-
-    @classmethod
-    def from_data(cls, data: Any) -> Template:
-        """Rebuild from :meth:`to_data`; malformed data raises :class:`ExprSyntaxError`."""
-        if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
-            raise ExprSyntaxError("stored template is malformed: 'parts' must be a list")
-        parts = tuple(p if isinstance(p, str) else from_data(p) for p in data["parts"])
-        offsets = data.get("offsets", [])
-        if not isinstance(offsets, list) or not all(type(o) is int for o in offsets):
-            raise ExprSyntaxError("stored template is malformed: 'offsets' must be whole numbers")
-        if offsets and len(offsets) != len(parts):
-            raise ExprSyntaxError("stored template is malformed: one offset per part")
-        return cls(parts, tuple(offsets))
 
 
 @functools.lru_cache(maxsize=65_536)

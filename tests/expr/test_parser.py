@@ -1,16 +1,15 @@
 """Parser: precedence, positions, error messages for flow authors, limits, round trips.
 
 Trees compare equal regardless of positions (see sce/expr/ast.py), so round-trip tests compare
-nodes directly, and compare ``to_data()`` when positions must survive too.
+nodes directly, and compare :func:`_positions` when positions must survive too.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -25,14 +24,14 @@ from sce.expr import (
     Node,
     check,
     evaluate,
-    from_data,
     names,
     parse_expression,
 )
 from sce.expr.ast import (
     BINARY_OPS,
     COMPARE_OPS,
-    MAX_DATA_DEPTH,
+    LOGICAL_OPS,
+    UNARY_OPS,
     Binary,
     Call,
     Compare,
@@ -321,7 +320,7 @@ RUNS = [
 
 
 def _built_run(length: int) -> Node:
-    """A run built without the parser, as a hand-edited stored expression could hold it."""
+    """A run built without the parser, which accepts at most ``MAX_LENGTH`` characters."""
     node: Node = Var(("x",))
     for i in range(length):
         node = Binary("+", node, Literal(i)) if i % 2 else Logical("or", node, Var(("x",)))
@@ -346,14 +345,6 @@ def _evaluate(node: Node) -> object:
         return str(e)
 
 
-def _json_round_trip(node: Node) -> object:
-    data = node.to_data()
-    back = from_data(json.loads(json.dumps(data)))
-    assert back == node
-    assert back.to_data() == data
-    return back
-
-
 def _unparse(node: Node) -> object:
     source = unparse(node)
     # Printed with spaces, a run of 1,000 terms is longer than the parser accepts.
@@ -362,16 +353,15 @@ def _unparse(node: Node) -> object:
 
 
 def _python_protocols(node: Node) -> object:
-    assert node == copy.deepcopy(node)
-    assert pickle.loads(pickle.dumps(node)) == node
-    assert hash(node) == hash(from_data(node.to_data()))
+    for back in (copy.deepcopy(node), pickle.loads(pickle.dumps(node))):
+        assert back == node
+        assert hash(back) == hash(node)
     return repr(node)
 
 
 CONSUMERS = {
     "check": _check,
     "evaluate": _evaluate,
-    "to_data-from_data": _json_round_trip,
     "unparse": _unparse,
     "names": names,
     "nesting": nesting,
@@ -400,16 +390,6 @@ def test_every_tree_walker_copes_with_a_run_built_by_hand(
         consumer(node)
 
 
-def test_a_long_run_stored_nested_is_read_in_a_loop() -> None:
-    data: dict[str, object] = {"type": "var", "path": ["x"]}
-    for i in range(5_000):
-        data = {"type": "binary", "op": "+", "left": data, "right": {"type": "literal", "value": i}}
-    node = from_data(data)
-    assert nesting(node) == 2
-    assert evaluate(node, {"x": 0}, max_steps=20_000) == sum(range(5_000))
-    assert from_data(node.to_data()) == node
-
-
 def test_runs_evaluate_and_check_like_nested_trees() -> None:
     assert evaluate("+".join(["1"] * 1000), {}) == 1000
     assert evaluate("-".join(["x"] * 1000), {"x": 1}) == -998
@@ -420,40 +400,6 @@ def test_runs_evaluate_and_check_like_nested_trees() -> None:
         "string",
         [],
     )
-
-
-def test_a_run_is_stored_flat() -> None:
-    data = parse_expression("a - b or c").to_data()
-    assert data == {
-        "type": "chain",
-        "first": {"type": "var", "path": ["a"], "col": 1, "end": 2},
-        "links": [
-            {
-                "type": "binary",
-                "op": "-",
-                "right": {"type": "var", "path": ["b"], "col": 5, "end": 6},
-                "col": 1,
-                "end": 6,
-            },
-            {
-                "type": "logical",
-                "op": "or",
-                "right": {"type": "var", "path": ["c"], "col": 10, "end": 11},
-                "col": 1,
-                "end": 11,
-            },
-        ],
-    }
-    nested = {
-        "type": "logical",
-        "op": "or",
-        "left": {"type": "binary", "op": "-", "left": data["first"]} | data["links"][0],
-        "right": data["links"][1]["right"],
-        "col": 1,
-        "end": 11,
-    }
-    assert from_data(nested) == from_data(data)  # the nested form is read too
-    assert from_data(nested).to_data() == data
 
 
 def test_long_number_literal_is_refused() -> None:
@@ -483,7 +429,7 @@ def test_parsing_a_large_flow_is_fast() -> None:
     assert best < 0.3, f"parsing 10k expressions took {best:.3f} s"
 
 
-# -- serialisation -------------------------------------------------------------------------------
+# -- pickling and copying ---------------------------------------------------------------------
 
 ROUND_TRIP = [
     "1 + 2 * 3",
@@ -493,92 +439,48 @@ ROUND_TRIP = [
     "items[0].name",
     "-x % 3 != 0 or y >= 1",
     "'欢迎\\n' + \"\\u0001\"",
+    "a - b or c + d",
 ]
 
 
+def _positions(node: Node) -> Iterator[tuple[str, int, int]]:
+    """Every node's class and position, depth first (for trees of ordinary depth)."""
+    yield type(node).__name__, node.col, node.end
+    if isinstance(node, Binary | Logical | Compare):
+        yield from _positions(node.left)
+        yield from _positions(node.right)
+    elif isinstance(node, Unary):
+        yield from _positions(node.operand)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from _positions(arg)
+    elif isinstance(node, ListLit):
+        for item in node.items:
+            yield from _positions(item)
+    elif isinstance(node, Index):
+        yield from _positions(node.target)
+        yield from _positions(node.index)
+
+
 @pytest.mark.parametrize("source", ROUND_TRIP)
-def test_to_data_round_trip_through_json(source: str) -> None:
+def test_pickling_and_copying_keep_positions(source: str) -> None:
     node = parse_expression(source)
-    data = json.loads(json.dumps(node.to_data()))
-    back = from_data(data)
-    assert back == node
-    assert back.to_data() == node.to_data()  # positions survive too
+    for back in (pickle.loads(pickle.dumps(node)), copy.deepcopy(node), copy.copy(node)):
+        assert back == node
+        assert list(_positions(back)) == list(_positions(node))
 
 
-def test_to_data_shape() -> None:
-    assert parse_expression("a.b + 1").to_data() == {
-        "type": "binary",
-        "op": "+",
-        "left": {"type": "var", "path": ["a", "b"], "col": 1, "end": 4},
-        "right": {"type": "literal", "value": 1, "col": 7, "end": 8},
-        "col": 1,
-        "end": 8,
-    }
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        None,
-        [],
-        {"type": "nope"},
-        {"type": "literal", "value": [1]},
-        {"type": "literal", "value": 1, "col": "1"},
-        {"type": "var", "path": []},
-        {"type": "var", "path": "a"},
-        {"type": "unary", "op": "!", "operand": {"type": "literal", "value": 1}},
-        {"type": "binary", "op": "+", "left": {"type": "literal", "value": 1}},
-        {"type": "call", "name": "len", "args": "x"},
-        {"type": "call", "name": 3, "args": []},
-        {"type": "list", "items": None},
-        {"type": "index", "target": {"type": "var", "path": ["a"]}},
-        {"type": "chain", "first": {"type": "var", "path": ["a"]}, "links": []},
-        {"type": "chain", "first": {"type": "var", "path": ["a"]}, "links": [None]},
-        {"type": "chain", "links": [{"type": "binary", "op": "+", "right": {"type": "var"}}]},
-        {
-            "type": "chain",
-            "first": {"type": "var", "path": ["a"]},
-            "links": [{"type": "compare", "op": "==", "right": {"type": "var", "path": ["b"]}}],
-        },
-        {
-            "type": "chain",
-            "first": {"type": "var", "path": ["a"]},
-            "links": [{"type": "logical", "op": "+", "right": {"type": "var", "path": ["b"]}}],
-        },
-    ],
-)
-def test_from_data_rejects_malformed_data(data: object) -> None:
-    with pytest.raises(ExprSyntaxError, match="stored expression is malformed"):
-        from_data(data)
-
-
-def test_from_data_rejects_absurd_depth() -> None:
-    data: dict[str, object] = {"type": "literal", "value": 1}
-    for _ in range(1000):
-        data = {"type": "unary", "op": "-", "operand": data}
-    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
-        from_data(data)
-    data = {"type": "literal", "value": 1}
-    for _ in range(1000):  # nested on the right: brackets, not a run
-        data = {"type": "binary", "op": "+", "left": {"type": "literal", "value": 1}, "right": data}
-    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
-        from_data(data)
-
-
-def test_the_deepest_stored_tree_accepted_is_walked_without_recursion_error() -> None:
-    data: dict[str, object] = {"type": "literal", "value": 1}
-    for i in range(MAX_DATA_DEPTH - 1):
-        kind = ("unary", "list", "call", "index", "binary")[i % 5]
-        data = {
-            "unary": {"type": "unary", "op": "-", "operand": data},
-            "list": {"type": "list", "items": [data]},
-            "call": {"type": "call", "name": "abs", "args": [data]},
-            "index": {"type": "index", "target": {"type": "var", "path": ["l"]}, "index": data},
-            "binary": {"type": "binary", "op": "+", "left": {"type": "var", "path": ["x"]},
-                       "right": data},
-        }[kind]  # fmt: skip
-    node = from_data(data)
-    assert nesting(node) == MAX_DATA_DEPTH
+def test_the_deepest_tree_is_walked_without_recursion_error() -> None:
+    node: Node = Literal(1)
+    for i in range(MAX_DEPTH - 1):
+        node = (
+            Unary("-", node),
+            ListLit((node,)),
+            Call("abs", (node,)),
+            Index(Var(("l",)), node),
+            Binary("+", Var(("x",)), node),
+        )[i % 5]
+    assert nesting(node) == MAX_DEPTH
     for consumer in CONSUMERS.values():
         if consumer is not _unparse:  # printed, it nests deeper than the parser allows
             consumer(node)
@@ -633,9 +535,9 @@ VARIABLES = st.builds(lambda first, rest: Var((first, *rest)), NAMES, st.lists(I
 def _compound(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
     args = st.lists(children, max_size=3).map(tuple)
     return st.one_of(
-        st.builds(Unary, st.sampled_from(["-", "not"]), children),
+        st.builds(Unary, st.sampled_from(sorted(UNARY_OPS)), children),
         st.builds(Binary, st.sampled_from(sorted(BINARY_OPS)), children, children),
-        st.builds(Logical, st.sampled_from(["and", "or"]), children, children),
+        st.builds(Logical, st.sampled_from(sorted(LOGICAL_OPS)), children, children),
         st.builds(Compare, st.sampled_from(sorted(COMPARE_OPS)), children, children),
         st.builds(Call, st.one_of(st.sampled_from(sorted(FUNCTIONS)), NAMES), args),
         st.builds(ListLit, args),
@@ -659,12 +561,5 @@ def test_unparse_then_parse_gives_the_same_tree(node: Node) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(EXPRESSIONS)
-def test_generated_trees_round_trip_through_json(node: Node) -> None:
-    data = json.loads(json.dumps(node.to_data()))
-    assert from_data(data) == node
-    assert from_data(data).to_data() == node.to_data()
-
-
-def test_from_data_rejects_non_finite_numbers() -> None:
-    with pytest.raises(ExprSyntaxError, match="finite"):
-        from_data(json.loads('{"type": "literal", "value": NaN}'))
+def test_generated_trees_survive_pickling_and_copying(node: Node) -> None:
+    _python_protocols(node)

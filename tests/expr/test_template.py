@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,29 +135,6 @@ def test_check_reports_columns_in_the_whole_text() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["Your balance is {balance} dollars", "", "{{x}} {a.b[0]} {'}'}{c}", "欢迎 {name}！"],
-)
-def test_to_data_round_trip_through_json(text: str) -> None:
-    template = parse_template(text)
-    data = json.loads(json.dumps(template.to_data()))
-    back = Template.from_data(data)
-    assert back == template
-    assert back.offsets == template.offsets
-    assert back.to_data() == template.to_data()
-
-
-@pytest.mark.parametrize(
-    "data",
-    [None, {}, {"parts": "x"}, {"parts": [1]}, {"parts": ["a"], "offsets": ["0"]},
-     {"parts": ["a", "b"], "offsets": [0]}],
-)  # fmt: skip
-def test_from_data_rejects_malformed_data(data: object) -> None:
-    with pytest.raises(ExprSyntaxError, match="malformed"):
-        Template.from_data(data)
-
-
 def test_equality_ignores_positions() -> None:
     assert parse_template("a{x}") == Template(("a", parse_expression("x")))
     assert parse_template("{ x }") == parse_template("{x}")
@@ -174,7 +149,6 @@ def test_any_text_parses_or_raises_expr_error(text: str) -> None:
         assert 1 <= e.column <= len(text) + 1
     else:
         assert isinstance(template, Template)
-        assert Template.from_data(json.loads(json.dumps(template.to_data()))) == template
 
 
 def test_huge_numbers_are_not_said() -> None:
