@@ -82,21 +82,9 @@ def load_bytes(raw: bytes, path: str | None = None, fmt: str = "json") -> Loaded
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         good = raw[: e.start].decode("utf-8", "replace")
-        source = Source(path, good)
-        line, col = source.line_col(len(good))
-        return LoadedFlow(
-            source,
-            fmt,
-            diagnostics=[
-                Diagnostic(
-                    "SCE001",
-                    f"the file is not UTF-8 text (byte 0x{raw[e.start]:02x})",
-                    path=path,
-                    line=line,
-                    column=col,
-                )
-            ],
-        )
+        line, col = Source(path, good).line_col(len(good))
+        message = f"the file is not UTF-8 text (byte 0x{raw[e.start]:02x})"
+        return _failed(path, good, fmt, message, line, col)
     return load_text(text, path, fmt)
 
 
@@ -113,18 +101,17 @@ def load_data(data: object, path: str | None = None) -> LoadedFlow:
     loaded = LoadedFlow(Source(path, ""), "json")
     if jsontext.has_surrogate(data):
         message = "a text holds half of a UTF-16 surrogate pair, which is not a character"
-        loaded.diagnostics.append(Diagnostic("SCE001", message, path=path, line=1, column=1))
-        return loaded
+        return _failed(path, "", "json", message)
     with paused_gc():
         return _finish(loaded, data)
 
 
-def _failed(path: str | None, text: str, fmt: str, message: str) -> LoadedFlow:
-    return LoadedFlow(
-        Source(path, text),
-        fmt,
-        diagnostics=[Diagnostic("SCE001", message, path=path, line=1, column=1)],
-    )
+def _failed(
+    path: str | None, text: str, fmt: str, message: str, line: int = 1, column: int = 1
+) -> LoadedFlow:
+    """A flow that could not be read at all: one SCE001 diagnostic."""
+    diagnostic = Diagnostic("SCE001", message, path=path, line=line, column=column)
+    return LoadedFlow(Source(path, text), fmt, diagnostics=[diagnostic])
 
 
 def _load_json(text: str, path: str | None) -> LoadedFlow:

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sce.loader import load_bytes, load_path, load_text
+from sce.loader import load_bytes, load_data, load_path, load_text
 
 GOOD = {
     "flow": "f",
@@ -154,3 +154,9 @@ def test_free_form_data_nested_too_deep_is_refused() -> None:
 def test_whole_floats_in_integer_fields_become_integers() -> None:
     doc = {"flow": "f", "start": "m", "nodes": {"m": {"type": "play", "prompt": {}, "loop": 2.0}}}
     assert load_text(json.dumps(doc), "f.json").flow.nodes["m"].loop == 2
+
+
+def test_data_from_memory_loads_like_a_file() -> None:
+    assert load_data(GOOD).flow == load_text(json.dumps(GOOD), "f.json").flow
+    [d] = load_data(dict(GOOD, title="a\ud800")).diagnostics
+    assert d.code == "SCE001" and "surrogate" in d.message
