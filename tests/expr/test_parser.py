@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import pickle
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -405,28 +404,6 @@ def test_runs_evaluate_and_check_like_nested_trees() -> None:
 def test_long_number_literal_is_refused() -> None:
     with pytest.raises(ExprSyntaxError, match="number is too long"):
         parse_expression("1" * 101)
-
-
-def test_parsing_a_large_flow_is_fast() -> None:
-    """10,000 distinct expressions (one per node of a big flow) parse well under 0.3 s."""
-    shapes = [
-        "retries < {i}",
-        "menu_choice == '{i}'",
-        "balance_{i} > 100 and tier == 'gold'",
-        "default(http.result.amount_{i}, 0) * 1.5 + 3",
-        "lang in ['en', 'fr', 'zh'] and not vip_{i}",
-        "len(digits(caller)) == {i}",
-        "account_{i}",
-    ]
-    sources = [shapes[i % len(shapes)].format(i=i) for i in range(10_000)]
-    parse = parse_expression.__wrapped__  # type: ignore[attr-defined]  # bypass the cache
-    best = float("inf")
-    for _ in range(5):  # best of five: other processes share the machine
-        start = time.perf_counter()
-        for source in sources:
-            parse(source)
-        best = min(best, time.perf_counter() - start)
-    assert best < 0.3, f"parsing 10k expressions took {best:.3f} s"
 
 
 # -- pickling and copying ---------------------------------------------------------------------
