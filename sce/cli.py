@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -64,6 +64,16 @@ class _Path(click.Path):
         if isinstance(value, str) and value == "":
             self.fail("an empty path names no file or folder", param, ctx)
         return super().convert(value, param, ctx)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _output_option(help_text: str) -> Callable[[F], F]:
+    """`-o/--output FILE`, which every command that prints something offers."""
+    return click.option(
+        "-o", "--output", type=_Path(dir_okay=False, path_type=Path), help=help_text
+    )
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,12 +164,7 @@ def _sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
     show_default=True,
     help="How to print the findings.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=_Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of stdout.",
-)
+@_output_option("Write the report to this file instead of stdout.")
 @click.option(
     "--select",
     help="Comma-separated codes, prefixes or names to check (replaces the settings' select).",
@@ -327,12 +332,7 @@ def _files(n: int) -> str:
     type=click.Choice(list(canonical.FORMATS)),
     help="The format to write: json or flow (default: the other one, or -o's suffix).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=_Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
+@_output_option("Write to this file instead of stdout.")
 def convert(file: Path, to: str | None, output: Path | None) -> None:
     """Print a flow in the other format: JSON to DSL or DSL to JSON."""
     loaded = _load_sound(file)
@@ -348,12 +348,7 @@ def convert(file: Path, to: str | None, output: Path | None) -> None:
 
 @cli.command(name="compile")
 @click.argument("flow", type=_Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=_Path(dir_okay=False, path_type=Path),
-    help="Write the compiled flow to this file instead of stdout.",
-)
+@_output_option("Write the compiled flow to this file instead of stdout.")
 def compile_command(flow: Path, output: Path | None) -> None:
     """Compile a flow to the runtime's state machine (JSON). Lint rules are not run."""
     from sce.compiler import analyse, compile_flow
@@ -383,12 +378,7 @@ def compile_command(flow: Path, output: Path | None) -> None:
     show_default=True,
     help="Graphviz DOT or Mermaid.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=_Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
+@_output_option("Write to this file instead of stdout.")
 def graph(flow: Path, fmt: str, output: Path | None) -> None:
     """Draw a flow as a graph: `sce graph f.flow | dot -Tsvg > f.svg`."""
     from sce.graph import to_dot, to_mermaid

@@ -77,10 +77,16 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
 def _lead_to_agent(ctx: LintContext) -> set[str]:
     """Nodes from which a transfer is reached without waiting for the caller: the transfers,
     and, walking the graph backwards from them, every node that does not wait for a key."""
+    transfers = {nid for nid, _ in ctx.nodes_of(Transfer)}
+    return transfers | _without_waiting_before(ctx, transfers)
+
+
+def _without_waiting_before(ctx: LintContext, targets: set[str] | list[str]) -> set[str]:
+    """The nodes that lead to one of `targets` through nodes that do not wait for the caller."""
     nodes = ctx.flow.nodes
     graph = ctx.graph
-    found = {nid for nid, _ in ctx.nodes_of(Transfer)}
-    queue = deque(found)
+    found: set[str] = set()
+    queue = deque(targets)
     while queue:
         for p in graph.predecessors(queue.popleft()):
             if p not in found and nodes[p].type not in CALLER_STEPS:
@@ -109,15 +115,8 @@ def _lead_back(ctx: LintContext, menus: list[str]) -> _Back:
     bits = {nid: 1 << i for i, nid in enumerate(menus)}
     if not bits:
         return _Back(bits, {})
-    nodes = ctx.flow.nodes
     graph = ctx.graph
-    region: set[str] = set()
-    queue = deque(menus)
-    while queue:
-        for p in graph.predecessors(queue.popleft()):
-            if p not in region and nodes[p].type not in CALLER_STEPS:
-                region.add(p)
-                queue.append(p)
+    region = _without_waiting_before(ctx, menus)
     sub = nx.DiGraph()
     sub.add_nodes_from(region)
     own: dict[str, int] = {}
