@@ -9,6 +9,7 @@ PYTHON=${PYTHON:-python3}
 # Debian packages the suite needs that pip cannot install (binary: package).
 APT_NEEDS=(
     "dot:graphviz"  # tests/test_graph.py renders `sce graph` output with the real Graphviz
+    "redis-server:redis-server"  # the Redis session store and deploy propagation are tested on a real server
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -1,0 +1,119 @@
+"""Runtime settings: `[tool.sce.runtime]` in pyproject.toml, then `SCE_*` environment variables,
+then what the caller passes (flags). Every setting has an embedded default that runs a
+single-process runtime on the in-memory store.
+
+[tool.sce.runtime]
+store = "redis://localhost:6379/0"       # default "memory://"
+flows = "flows"                          # folder of flows to deploy and watch
+http-allow = ["*.bank.example", "127.0.0.1:8080"]   # hosts (and host:port) HTTP nodes may call
+http-max-timeout = 10                    # seconds; a node's timeout is capped to this
+max-steps-per-event = 100                # internal states between two caller inputs
+max-steps-per-call = 1000                # states in one call (like Studio's 1,000 per execution)
+idle-ttl = 14400                         # seconds an unanswered call's session is kept
+ended-ttl = 600                          # seconds an ended call's session is kept for retries
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from sce.errors import ConfigError
+from sce.lint.config import find_pyproject
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the work the engine does for one call."""
+
+    max_steps_per_event: int = 100
+    max_steps_per_call: int = 1000
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    store: str = "memory://"
+    flows: str = "flows"
+    http_allow: tuple[str, ...] = ()
+    http_max_timeout: float = 10.0
+    max_steps_per_event: int = 100
+    max_steps_per_call: int = 1000
+    idle_ttl: float = 4 * 3600
+    ended_ttl: float = 600
+    #: Twilio credentials for the SMS sender (else messages go to the log sender).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    sms_from: str | None = None
+    origin: str | None = field(default=None, compare=False)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_steps_per_event, self.max_steps_per_call)
+
+
+_ENV = {
+    "SCE_STORE": "store",
+    "SCE_FLOWS": "flows",
+    "SCE_HTTP_ALLOW": "http_allow",
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "SCE_SMS_FROM": "sms_from",
+}
+
+
+def load_config(
+    start: Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: object,
+) -> RuntimeConfig:
+    """Settings from the nearest pyproject.toml, the environment, then `overrides` (None values
+    are ignored, so unset flags keep what the file or environment said)."""
+    values: dict[str, object] = {}
+    origin = None
+    pyproject = find_pyproject(start or Path.cwd())
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"{pyproject}: {e}") from None
+        table = data.get("tool", {}).get("sce", {}).get("runtime", {})
+        if table:
+            origin = str(pyproject)
+        values |= {key.replace("-", "_"): value for key, value in table.items()}
+    env = os.environ if environ is None else environ
+    for name, key in _ENV.items():
+        if env.get(name):
+            values[key] = env[name].split(",") if key == "http_allow" else env[name]
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    return _checked(values, origin)
+
+
+def _checked(values: dict[str, object], origin: str | None) -> RuntimeConfig:
+    where = origin or "runtime settings"
+    known = {f.name: f for f in fields(RuntimeConfig)}
+    out: dict[str, object] = {}
+    for key, value in values.items():
+        if key not in known or key == "origin":
+            raise ConfigError(f"{where}: unknown runtime setting '{key.replace('_', '-')}'")
+        default = getattr(RuntimeConfig, key, None)
+        name = key.replace("_", "-")
+        if key == "http_allow":
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: '{name}' must be a list of host names")
+            value = tuple(v.strip().lower() for v in value if v.strip())
+        elif isinstance(default, bool) or default is None or isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: '{name}' must be a string")
+        elif isinstance(default, int | float):
+            if isinstance(value, str):
+                try:
+                    value = type(default)(value)
+                except ValueError:
+                    raise ConfigError(f"{where}: '{name}' must be a number") from None
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"{where}: '{name}' must be a positive number")
+            value = type(default)(value)
+        out[key] = value
+    return replace(RuntimeConfig(origin=origin), **out)

@@ -1,0 +1,41 @@
+"""Every error the runtime raises on purpose, in one place."""
+
+from __future__ import annotations
+
+from sce.errors import SceError
+
+
+class RuntimeFault(SceError):
+    """Base of the runtime's own errors."""
+
+
+class SessionConflict(RuntimeFault):
+    """Another process advanced the call first (the sequence number moved on)."""
+
+
+class SessionExists(RuntimeFault):
+    """A call with this id is already in the store."""
+
+
+class UnknownCall(RuntimeFault):
+    """No session for this call id (never started, finished and expired, or abandoned)."""
+
+
+class UnknownFlow(RuntimeFault):
+    """No deployed flow (or no such version) under this id."""
+
+
+class DeployRefused(RuntimeFault):
+    """A deploy was refused; `diagnostics` say why. The live version stays."""
+
+    def __init__(self, message: str, diagnostics: list[object] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+class EffectBlocked(RuntimeFault):
+    """An effect was not run: its target is not allowed by the configuration."""
+
+
+class StoreUnavailable(RuntimeFault):
+    """The session store cannot be reached (Redis down, wrong URL)."""
