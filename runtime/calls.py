@@ -1,0 +1,127 @@
+"""Calls: the engine, a session store, the registry and the effects put together. Every adapter
+(the simulator, the TwiML webhooks) drives calls through this one class.
+
+`start` pins the current version of the flow (and of its subflows) and runs the call to its
+first wait; `send` applies the next event. Effects the engine asks for (HTTP fetches, SMS) run
+here and their results go straight back into the engine, so an adapter only ever sees what
+concerns the caller: prompts, gathers, recordings, transfers and the hangup, plus the trace.
+Each engine step is saved with compare-and-set on the session's sequence number: if another
+process advanced the call meanwhile, `SessionConflict` is raised and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from runtime import actions as act
+from runtime import events as ev
+from runtime.config import Limits
+from runtime.engine import new_session, step
+from runtime.errors import UnknownCall
+from runtime.registry import Registry
+from runtime.session import Session
+from runtime.store.base import SessionStore
+
+#: Effects run in one `send` at most this many times (a flow fetching in a loop still returns).
+MAX_EFFECTS_PER_TURN = 20
+
+
+class Effects(Protocol):
+    """Runs the actions that are not for the caller: answers each with its result event."""
+
+    def fetch(self, action: act.Fetch, now: float) -> ev.HttpResult: ...
+
+    def send_sms(self, action: act.SendSms, now: float) -> ev.SmsResult: ...
+
+
+@dataclass
+class Turn:
+    """What one event did: the session after it, and the actions in order (effects included,
+    each followed by what came of it in later actions)."""
+
+    session: Session
+    actions: list[act.Action] = field(default_factory=list)
+    results: list[ev.Event] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return not self.session.active
+
+
+class Calls:
+    def __init__(
+        self,
+        registry: Registry,
+        store: SessionStore,
+        effects: Effects,
+        *,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = _time.time,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.effects = effects
+        self.limits = limits or Limits()
+        self.clock = clock
+
+    def start(
+        self,
+        flow: str,
+        call_id: str,
+        *,
+        caller: str,
+        called: str,
+        time: float | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Turn:
+        """Start a call on the current version of `flow`. SessionExists if the id is taken."""
+        compiled = self.registry.current(flow)
+        session = new_session(compiled, call_id, self.registry.pins(compiled))
+        event = ev.CallStarted(caller, called, self.clock() if time is None else time, params or {})
+        session, actions = step(
+            compiled, session, event, load=self.registry.get, limits=self.limits
+        )
+        self.store.create(session)
+        return self._settle(Turn(session, actions))
+
+    def send(self, call_id: str, event: ev.Event) -> Turn:
+        """Apply `event` to a call in progress."""
+        session = self.store.get(call_id)
+        if session is None:
+            raise UnknownCall(f"no call '{call_id}' in progress")
+        return self._settle(self._step(Turn(session), event))
+
+    def get(self, call_id: str) -> Session | None:
+        return self.store.get(call_id)
+
+    def _step(self, turn: Turn, event: ev.Event) -> Turn:
+        flow = self.registry.get(turn.session.version)
+        session, actions = step(
+            flow, turn.session, event, load=self.registry.get, limits=self.limits
+        )
+        self.store.save(session)
+        turn.session = session
+        turn.actions.extend(actions)
+        return turn
+
+    def _settle(self, turn: Turn) -> Turn:
+        """Run the effects the call waits for, feeding their results back, until it waits for
+        the caller or ends."""
+        for _ in range(MAX_EFFECTS_PER_TURN):
+            last = turn.actions[-1] if turn.actions else None
+            if not turn.session.active or last is None:
+                break
+            if type(last) is act.Fetch:
+                result: ev.Event = self.effects.fetch(last, self.clock())
+            elif type(last) is act.SendSms:
+                result = self.effects.send_sms(last, self.clock())
+            else:
+                break
+            turn.results.append(result)
+            self._step(turn, result)
+        if not turn.session.active:
+            self.registry.release(self.store.versions_in_use())
+        return turn

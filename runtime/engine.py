@@ -1,0 +1,267 @@
+"""`step(flow, session, event) -> (session, actions)`: the engine.
+
+Pure and deterministic: no I/O, no clock (time comes in the event), the given session is never
+changed (a copy is advanced and returned). It enters states one after another, running the
+internal ones (set, branch, schedule, language, subflow calls) itself, and stops at the first state
+that needs the outside world (a gather, a fetch, a transfer, ...) or when the call ends.
+
+Two bounds keep a flow from running away: `max_steps_per_event` states between two events (a loop
+with no input in it), and `max_steps_per_call` states in the whole call (a loop through caller
+input). Crossing one is an error like any other: the flow's `on_error` handler runs once, and a
+second error in the same frame ends the call politely. A call never hangs and never raises.
+
+The node handlers are in `runtime.handlers`; this module holds the loop, the error path and the
+per-call context they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from runtime import actions as act
+from runtime.config import Limits
+from runtime.events import CallerHangup, CallStarted, Event
+from runtime.prompts import PromptCache, sorry
+from runtime.session import ENDED, Session
+from sce.compiler.ir import CompiledFlow, State
+
+if TYPE_CHECKING:
+    from runtime.handlers import Handler
+
+DEFAULT_LIMITS = Limits()
+
+#: Builtin variables every frame has, with their starting values (see sce.compiler.fields).
+BUILTIN_DEFAULTS: dict[str, object] = {
+    "last_digits": "",
+    "last_speech": "",
+    "summary": "",
+    "estimated_wait": 0,
+    "queue_position": 0,
+}
+#: Builtins a subflow shares with its caller (in, and back out when it returns).
+SHARED_BUILTINS = ("caller", "called", "call_id", "language", "summary")
+MAX_SUMMARY = 1000
+
+Loader = Callable[[str], CompiledFlow]
+
+
+class Run:
+    """One `step`: the session being advanced, the actions so far, and the current frame."""
+
+    __slots__ = ("session", "out", "time", "limits", "flow", "root", "load", "prompts", "budget")
+
+    def __init__(
+        self, root: CompiledFlow, session: Session, time: float, limits: Limits, load: Loader | None
+    ) -> None:
+        self.root = root
+        self.session = session
+        self.out: list[act.Action] = []
+        self.time = time
+        self.limits = limits
+        self.load = load
+        self.budget = limits.max_steps_per_event
+        self.flow = root
+        self.prompts = _prompts(root)
+        if session.stack:
+            self.enter_flow(self.flow_of(str(session.stack[-1]["version"])))
+
+    # -- frames -------------------------------------------------------------------------------
+
+    def flow_of(self, version: str) -> CompiledFlow:
+        if version == self.root.version:
+            return self.root
+        if self.load is None:
+            raise LookupError(f"no loader for subflow version {version[:12]}")
+        return self.load(version)
+
+    def enter_flow(self, flow: CompiledFlow) -> None:
+        self.flow = flow
+        self.prompts = _prompts(flow)
+
+    # -- variables ----------------------------------------------------------------------------
+
+    @property
+    def vars(self) -> dict[str, object]:
+        return self.session.vars
+
+    def assign(self, values: Mapping[str, object]) -> None:
+        """Set variables (copy on write: the caller's session keeps its dict)."""
+        self.session.vars = {**self.session.vars, **values}
+
+    def add_summary(self, text: str) -> None:
+        """Note what the caller did; the summary travels with a transfer to the agent."""
+        summary = str(self.session.vars.get("summary") or "")
+        summary = f"{summary}; {text}" if summary else text
+        if len(summary) > MAX_SUMMARY:
+            summary = "…" + summary[-(MAX_SUMMARY - 1) :]
+        self.assign({"summary": summary})
+
+    @property
+    def language(self) -> str:
+        return self.session.vars.get("language") or (self.flow.languages or ("",))[0]  # type: ignore[return-value]
+
+    # -- output -------------------------------------------------------------------------------
+
+    def play(self, state: State, field: str, barge_in: bool = False, loop: int = 1) -> None:
+        """Say the prompt in `field` of `state`, if it has one."""
+        play = self.prompts.play(
+            state.id,
+            field,
+            state.params.get(field),  # type: ignore[arg-type]
+            self.language,
+            self.session.vars,
+            barge_in,
+            loop,
+        )
+        if play is not None:
+            self.out.append(play)
+
+    def trace(
+        self, state: State, changed: Mapping[str, object] | None = None, note: str | None = None
+    ) -> None:
+        self.out.append(act.Trace(state.id, state.type, self.time, changed or _EMPTY, note))
+
+    def end(self, reason: str | None) -> None:
+        self.session.status = ENDED
+        self.out.append(act.Hangup(reason))
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def fail(self, state: State | None, note: str) -> str | None:
+        """The error path: the frame's on_error handler once, then up to a subflow's caller,
+        then a polite goodbye. Returns the state to enter next, or None when the call ended."""
+        s = self.session
+        if state is not None:
+            self.trace(state, note=f"error: {note}")
+        while True:
+            if self.flow.on_error and not s.error_handled:
+                s.error_handled = True
+                return self.flow.on_error
+            if not s.stack:
+                self.out.append(sorry(self.language))
+                self.end("error")
+                return None
+            node = self.pop_frame(None)
+            target = self.flow.states[node].on.get("error")
+            if target is not None:
+                return target
+
+    def pop_frame(self, outputs: Mapping[str, str] | None) -> str:
+        """Leave a subflow: back to the caller's frame, copying `outputs` (caller variable →
+        subflow variable) and the shared builtins. Returns the calling subflow node's id."""
+        s = self.session
+        frame = s.stack[-1]
+        child = s.vars
+        s.stack = s.stack[:-1]
+        parent_version = str(s.stack[-1]["version"]) if s.stack else s.version
+        self.enter_flow(self.flow_of(parent_version))
+        values = dict(frame["vars"])  # type: ignore[call-overload]
+        for name in SHARED_BUILTINS:
+            if name in child:
+                values[name] = child[name]
+        for parent_var, child_var in (outputs or {}).items():
+            values[parent_var] = child.get(child_var)
+        s.vars = values
+        s.retries = dict(frame["retries"])  # type: ignore[call-overload]
+        s.error_handled = bool(frame["error_handled"])
+        return str(frame["node"])
+
+
+_EMPTY: Mapping[str, object] = {}
+_PROMPT_CACHES: dict[str, PromptCache] = {}
+_MAX_CACHES = 512
+
+
+def _prompts(flow: CompiledFlow) -> PromptCache:
+    cache = _PROMPT_CACHES.get(flow.version)
+    if cache is None or cache.flow is not flow:
+        if len(_PROMPT_CACHES) >= _MAX_CACHES:
+            _PROMPT_CACHES.pop(next(iter(_PROMPT_CACHES)))
+        cache = _PROMPT_CACHES[flow.version] = PromptCache(flow)
+    return cache
+
+
+def initial_vars(flow: CompiledFlow, base: Mapping[str, object]) -> dict[str, object]:
+    """A frame's variables: the flow's declared defaults, the builtins, then `base`."""
+    values: dict[str, object] = {name: v.get("default") for name, v in flow.variables.items()}
+    values.update(BUILTIN_DEFAULTS)
+    values["language"] = flow.languages[0] if flow.languages else ""
+    values.update(base)
+    return values
+
+
+def new_session(flow: CompiledFlow, call_id: str, pins: Mapping[str, str] | None = None) -> Session:
+    """A session for a call about to start on `flow` (give it a CallStarted event next).
+    `pins` are the versions of the subflows it may call (see `Registry.pins`)."""
+    return Session(call_id, flow.flow, flow.version, pins=pins or {})
+
+
+def step(
+    flow: CompiledFlow,
+    session: Session,
+    event: Event,
+    *,
+    load: Loader | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[Session, list[act.Action]]:
+    """Apply one event to a call. `flow` is the call's pinned version; `load(version)` gives the
+    compiled subflows the call's pins name (only needed by flows with subflows)."""
+    from runtime.handlers import ENTER, RESUME
+
+    s = session.copy()
+    s.seq += 1
+    s.updated = event.time
+    run = Run(flow, s, event.time, limits, load)
+    if not session.active:
+        return s, []
+    if type(event) is CallerHangup:
+        s.status = ENDED
+        if s.state is not None:
+            run.trace(run.flow.states[s.state], note="caller hung up")
+        return s, run.out
+    if s.state is None:
+        if type(event) is not CallStarted:
+            return s, []
+        s.started = event.time
+        s.vars = initial_vars(
+            flow,
+            {"caller": event.caller, "called": event.called, "call_id": s.call_id},
+        )
+        target: str | None = flow.start
+    else:
+        state = run.flow.states[s.state]
+        handler: Handler = RESUME[state.type]
+        target = handler(run, state, event)
+    _walk(run, target, ENTER)
+    return s, run.out
+
+
+def _walk(run: Run, target: str | None, enter: Mapping[str, Handler]) -> None:
+    """Enter states from `target` until one waits for the outside world or the call ends."""
+    s = run.session
+    limits = run.limits
+    while target is not None and s.status != ENDED:
+        state = run.flow.states.get(target)
+        if state is None:
+            target = run.fail(None, f"no state '{target}' in flow {run.flow.flow}")
+            continue
+        s.state = target
+        s.steps += 1
+        run.budget -= 1
+        if run.budget < 0 and not s.error_handled:
+            target = run.fail(
+                state, f"more than {limits.max_steps_per_event} steps without caller input"
+            )
+            continue
+        if run.budget < -limits.max_steps_per_event or (
+            s.steps > limits.max_steps_per_call + limits.max_steps_per_event
+        ):
+            run.trace(state, note="error: the call ran too many steps")
+            run.out.append(sorry(run.language))
+            run.end("error")
+            return
+        if s.steps > limits.max_steps_per_call and not s.error_handled:
+            target = run.fail(state, f"more than {limits.max_steps_per_call} steps in the call")
+            continue
+        target = enter[state.type](run, state, None)

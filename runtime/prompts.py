@@ -1,0 +1,94 @@
+"""What a prompt says in the caller's language: the text for that language (else the flow's
+default language, else any), rendered with the call's variables.
+
+Most prompt texts have no `{...}` part, so their `Play` action is the same for every call: it is
+made once per flow version, state, field and language and then shared (actions are immutable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from runtime.actions import Gather, Play
+from sce import expr
+from sce.compiler.ir import CompiledFlow, Template
+
+#: What the caller hears when the engine must end a call it cannot continue.
+SORRY = {
+    "en": "Sorry, we cannot continue this call right now. Please call again later. Goodbye.",
+    "zh": "对不起，目前无法继续为您服务，请稍后再拨。再见。",
+    "es": "Lo sentimos, no podemos continuar esta llamada. Por favor, llame más tarde. Adiós.",
+    "fr": "Désolé, nous ne pouvons pas poursuivre cet appel. Veuillez rappeler plus tard. Au revoir.",
+}
+
+
+def sorry(language: str) -> Play:
+    return Play(SORRY.get(language.split("-")[0].lower(), SORRY["en"]), language)
+
+
+def pick(texts: Mapping[str, object], language: str, default: str) -> tuple[str, object] | None:
+    """(language, text) of the caller's language, else the default language, else the first."""
+    if language in texts:
+        return language, texts[language]
+    if default in texts:
+        return default, texts[default]
+    for lang, text in texts.items():
+        return lang, text
+    return None
+
+
+def is_static(template: object) -> bool:
+    return isinstance(template, Template) and all(
+        isinstance(p, str) for p in template.template.parts
+    )
+
+
+def render_text(template: object, env: Mapping[str, object]) -> str:
+    """A compiled template's text with the call's variables (ExprError when it fails)."""
+    if isinstance(template, Template):
+        return expr.render(template.template, env)
+    return str(template)
+
+
+class PromptCache:
+    """Shared actions of one compiled flow: the Play of each static prompt, and the Gather of
+    each menu and collect, per language."""
+
+    __slots__ = ("flow", "_plays", "gathers")
+
+    def __init__(self, flow: CompiledFlow) -> None:
+        self.flow = flow
+        self._plays: dict[tuple[str, str, str], Play | None] = {}
+        self.gathers: dict[tuple[str, str], Gather] = {}
+
+    def play(
+        self,
+        state: str,
+        field: str,
+        prompt: Mapping[str, object] | None,
+        language: str,
+        env: Mapping[str, object],
+        barge_in: bool = False,
+        loop: int = 1,
+    ) -> Play | None:
+        """The Play of `prompt` (a node's field) in `language`; None when it has nothing to say."""
+        key = (state, field, language)
+        cached = self._plays.get(key, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        if prompt is None:
+            self._plays[key] = None
+            return None
+        texts: Mapping[str, object] = prompt.get("text") or {}  # type: ignore[assignment]
+        audio = prompt.get("audio")
+        found = pick(texts, language, self.flow.languages[0] if self.flow.languages else "")
+        if found is None:
+            play = Play("", language, audio, barge_in, loop) if audio else None  # type: ignore[arg-type]
+            self._plays[key] = play
+            return play
+        lang, template = found
+        if is_static(template):
+            play = Play(render_text(template, env), lang, audio, barge_in, loop)  # type: ignore[arg-type]
+            self._plays[key] = play
+            return play
+        return Play(render_text(template, env), lang, audio, barge_in, loop)  # type: ignore[arg-type]

@@ -1,0 +1,277 @@
+"""The flow registry: compiled versions per flow, the current one for new calls, deploys and
+rollbacks, and the news of deploys from other processes.
+
+A deploy loads, lints and compiles (`sce.build.build`, the same pass as `sce compile`); any error
+refuses it with its diagnostics and the live version stays. A good deploy becomes current with
+one dict assignment (atomic for every thread), after it is archived in the backend, so another
+process told of it can always load it. Calls pin their version when they start; a version that is
+no longer current stays loaded while calls use it (`release`), and can always be loaded again
+from the archive (`get`), so unloading never breaks a call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runtime.errors import UnknownFlow
+from runtime.store.base import DeployBackend
+from sce.build import build
+from sce.compiler import CompiledFlow
+from sce.compiler.ir import IRError
+from sce.diagnostics import Diagnostic, Severity
+from sce.lint import Settings
+from sce.loader import LoadedFlow, load_path
+
+log = logging.getLogger("sce.deploy")
+
+DEPLOYED = "deployed"
+REFUSED = "refused"
+UNCHANGED = "unchanged"
+ROLLED_BACK = "rolled-back"
+
+
+@dataclass
+class DeployResult:
+    """What a deploy did. `ok` is False when it was refused; `diagnostics` say why."""
+
+    flow: str | None
+    result: str
+    version: str | None = None
+    previous: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    who: str = ""
+    when: str = ""
+    source: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result != REFUSED
+
+    def to_data(self) -> dict[str, object]:
+        return {
+            "flow": self.flow,
+            "result": self.result,
+            "version": self.version,
+            "previous": self.previous,
+            "who": self.who,
+            "when": self.when,
+            "source": self.source,
+            "errors": [
+                _diagnostic_text(d) for d in self.diagnostics if d.severity is Severity.ERROR
+            ],
+        }
+
+
+def _diagnostic_text(d: Diagnostic) -> str:
+    where = f"{d.path or '<flow>'}:{d.line or 0}:{d.column or 0}"
+    return f"{where}: {d.code} {d.message}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Registry:
+    """Compiled flows of one runtime process, kept in step with the deploy backend."""
+
+    def __init__(self, backend: DeployBackend, settings: Settings | None = None) -> None:
+        self.backend = backend
+        self.settings = settings
+        self._lock = threading.Lock()
+        #: flow id → current version (replaced whole on change: readers never lock).
+        self._current: dict[str, str] = {}
+        #: version → compiled flow, for the versions this process has loaded.
+        self._loaded: dict[str, CompiledFlow] = {}
+        self._stop_listening: Callable[[], None] | None = None
+        self.refresh()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def current(self, flow: str) -> CompiledFlow:
+        """The version new calls of `flow` get."""
+        version = self._current.get(flow)
+        if version is None:
+            raise UnknownFlow(f"no flow '{flow}' is deployed")
+        return self.get(version)
+
+    def current_versions(self) -> dict[str, str]:
+        return dict(self._current)
+
+    def get(self, version: str) -> CompiledFlow:
+        """A compiled version, loaded from the archive when this process does not hold it."""
+        compiled = self._loaded.get(version)
+        if compiled is not None:
+            return compiled
+        text = self.backend.get_version(version)
+        if text is None:
+            raise UnknownFlow(f"no deployed version {version[:12]}")
+        try:
+            compiled = CompiledFlow.from_json(text)
+        except IRError as e:
+            raise UnknownFlow(f"version {version[:12]} cannot be loaded: {e}") from None
+        with self._lock:
+            return self._loaded.setdefault(version, compiled)
+
+    def pins(self, flow: CompiledFlow) -> dict[str, str]:
+        """The current versions of every subflow `flow` may call, however deep: a call starting
+        now pins these, so it never mixes versions."""
+        pins: dict[str, str] = {}
+        todo = list(flow.subflows)
+        while todo:
+            sub = todo.pop()
+            if sub in pins or sub == flow.flow:
+                continue
+            version = self._current.get(sub)
+            if version is None:
+                continue  # the subflow node takes its error exit if the call gets there
+            pins[sub] = version
+            todo.extend(self.get(version).subflows)
+        return pins
+
+    def loaded_versions(self) -> set[str]:
+        return set(self._loaded)
+
+    def log(self, flow: str | None = None, limit: int = 100) -> list[dict[str, object]]:
+        return self.backend.log(flow, limit)
+
+    # -- deploying ----------------------------------------------------------------------------
+
+    def deploy_path(self, path: str | Path, *, who: str = "") -> DeployResult:
+        return self.deploy(load_path(path), who=who)
+
+    def deploy(self, loaded: LoadedFlow, *, who: str = "") -> DeployResult:
+        """Lint and compile `loaded`; make it current if nothing is an error."""
+        outcome = build(loaded, self.settings)
+        flow_id = loaded.flow.flow if loaded.flow is not None else None
+        source = loaded.path
+        if outcome.errors or outcome.compiled is None:
+            result = DeployResult(
+                flow_id, REFUSED, None, self._current.get(flow_id or ""), outcome.diagnostics
+            )
+            return self._record(result, who, source)
+        return self.activate(
+            outcome.compiled, who=who, source=source, diagnostics=outcome.diagnostics
+        )
+
+    def activate(
+        self,
+        compiled: CompiledFlow,
+        *,
+        who: str = "",
+        source: str | None = None,
+        diagnostics: list[Diagnostic] | None = None,
+        result: str = DEPLOYED,
+    ) -> DeployResult:
+        """Make a compiled flow current here and everywhere the backend reaches."""
+        with self._lock:
+            previous = self._current.get(compiled.flow)
+            if previous == compiled.version:
+                outcome = DeployResult(
+                    compiled.flow, UNCHANGED, compiled.version, previous, diagnostics or []
+                )
+                return self._record(outcome, who, source)
+            self.backend.put_version(compiled.version, compiled.to_json(indent=None))
+            self._loaded[compiled.version] = compiled
+            self.backend.set_current(compiled.flow, compiled.version)
+            self._current = {**self._current, compiled.flow: compiled.version}
+        self.backend.publish(compiled.flow, compiled.version)
+        outcome = DeployResult(compiled.flow, result, compiled.version, previous, diagnostics or [])
+        return self._record(outcome, who, source)
+
+    def rollback(self, flow: str, version: str | None = None, *, who: str = "") -> DeployResult:
+        """Make an earlier version current again: `version`, or the one before the current."""
+        if version is None:
+            current = self._current.get(flow)
+            earlier = [
+                r["version"]
+                for r in self.backend.log(flow, limit=10_000)
+                if r.get("result") in (DEPLOYED, ROLLED_BACK) and r.get("version") != current
+            ]
+            if not earlier:
+                raise UnknownFlow(f"'{flow}' has no earlier version to roll back to")
+            version = str(earlier[0])
+        else:
+            version = self._full_version(flow, version)
+        compiled = self.get(version)
+        if compiled.flow != flow:
+            raise UnknownFlow(f"version {version[:12]} is not a version of '{flow}'")
+        return self.activate(compiled, who=who, result=ROLLED_BACK)
+
+    def _full_version(self, flow: str, prefix: str) -> str:
+        """A version from a prefix of at least 8 characters, as people copy them from the log."""
+        if len(prefix) == 64:
+            return prefix
+        matches = {
+            str(r["version"])
+            for r in self.backend.log(flow, limit=10_000)
+            if r.get("version") and str(r["version"]).startswith(prefix)
+        }
+        if len(prefix) < 8 or len(matches) != 1:
+            raise UnknownFlow(
+                f"'{prefix}' names no single version of '{flow}' (give at least 8 characters)"
+            )
+        return matches.pop()
+
+    def _record(self, result: DeployResult, who: str, source: str | None) -> DeployResult:
+        result.who = who
+        result.when = _now()
+        result.source = source
+        self.backend.append_log(result.to_data())
+        if result.ok:
+            log.info(
+                "deploy %s %s %s by %s",
+                result.flow,
+                result.result,
+                (result.version or "")[:12],
+                who or "-",
+            )
+        else:
+            log.warning(
+                "deploy of %s refused: %d error(s)", result.source, len(result.to_data()["errors"])
+            )  # type: ignore[arg-type]
+        return result
+
+    # -- keeping in step ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Take the current versions from the backend (at start, and when told of a deploy)."""
+        current = self.backend.current()
+        with self._lock:
+            self._current = dict(current)
+
+    def _heard(self, flow: str, version: str) -> None:
+        if self._current.get(flow) == version:
+            return
+        try:
+            self.get(version)
+        except UnknownFlow as e:
+            log.error("deploy of %s announced but not loadable: %s", flow, e)
+            return
+        with self._lock:
+            self._current = {**self._current, flow: version}
+
+    def listen(self) -> None:
+        """Follow deploys made by other processes sharing the backend."""
+        if self._stop_listening is None:
+            self._stop_listening = self.backend.subscribe(self._heard)
+            self.refresh()
+
+    def close(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+
+    def release(self, in_use: Mapping[str, int] | Counter[str]) -> list[str]:
+        """Unload the versions that are neither current nor pinned by a live call."""
+        keep = set(self._current.values()) | {v for v, n in in_use.items() if n > 0}
+        with self._lock:
+            gone = [v for v in self._loaded if v not in keep]
+            for version in gone:
+                del self._loaded[version]
+        return gone
