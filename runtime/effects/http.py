@@ -1,0 +1,517 @@
+"""HTTP data dips for `http` nodes: a `Fetch` becomes an `HttpResult`.
+
+A flow's URL is written by a business analyst and may be filled in from caller input, so the
+client is a gate as much as a client: only hosts listed in the settings are called, a name that
+resolves to an internal address is refused unless that host is listed by name, redirects are not
+followed, and the whole request (resolve, connect, send, headers, body) fits in one time budget.
+Every failure becomes an `HttpResult` with an `error` for the flow's error exit: nothing raises
+out of `fetch`, because a caller on the line must hear the error path, not silence.
+
+The host name is resolved once and the connection goes to the address that was checked, so a
+name cannot resolve to a public address for the check and to an internal one for the connection
+(DNS rebinding). The request still carries the original `Host` header, and for https the TLS
+server name and certificate check use the host name, not the address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import ipaddress
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import quote, urlencode, urlsplit
+
+from runtime.actions import Fetch
+from runtime.config import RuntimeConfig
+from runtime.errors import EffectBlocked
+from runtime.events import HttpResult
+from sce.errors import ConfigError
+
+#: Seconds a node without its own timeout may take.
+DEFAULT_TIMEOUT = 5.0
+#: Largest reply body read, in bytes: a data dip answers with a few fields, not a download.
+MAX_BODY = 1_000_000
+#: Where an operator changes what flows may call (named in every refusal).
+SETTING = "http-allow in [tool.sce.runtime] (or SCE_HTTP_ALLOW)"
+
+#: How a host name becomes IP addresses: (host, port) -> addresses as text, in connect order.
+Resolver = Callable[[str, int], Sequence[str]]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+#: Headers the client sets itself; a flow's value for them would desynchronise the request.
+_OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The machine's resolver (hosts file, then DNS), each address once, in its order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True, slots=True)
+class AllowEntry:
+    """One `http-allow` entry: a host or `*.domain`, and optionally the only port allowed."""
+
+    host: str
+    port: int | None = None
+
+    @property
+    def wildcard(self) -> bool:
+        return self.host.startswith("*.")
+
+    def matches(self, host: str, port: int) -> bool:
+        if self.port is not None and self.port != port:
+            return False
+        if self.wildcard:
+            return not _is_ip(host) and host.endswith(self.host[1:])
+        return host == self.host
+
+
+def parse_allow_entry(text: str) -> AllowEntry:
+    """`bank.example`, `*.bank.example`, `127.0.0.1:8080`, `[::1]:8080` → an entry."""
+    raw = text.strip()
+    host, port_text = raw, None
+    if raw.startswith("["):
+        end = raw.find("]")
+        rest = raw[end + 1 :] if end > 0 else "?"
+        if rest and not rest.startswith(":"):
+            raise ConfigError(f"http-allow: '{text}' is not a host or host:port")
+        host, port_text = raw[1:end], rest[1:] or None
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+    port = None
+    if port_text is not None:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"http-allow: '{text}' has a bad port")
+        port = int(port_text)
+    wildcard = host.startswith("*.")
+    try:
+        name = _normal_host(host[2:] if wildcard else host)
+    except UnicodeError:
+        name = ""
+    if not name or "*" in name or "/" in name or (wildcard and _is_ip(name)):
+        raise ConfigError(f"http-allow: '{text}' is not a host name, *.domain or IP address")
+    return AllowEntry("*." + name if wildcard else name, port)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A checked URL: where to connect, what to ask for, and whether its host is listed by name
+    (`exact`), which is what lets it reach an internal address."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+    exact: bool
+
+
+class HttpClient:
+    """Runs `Fetch` actions under the runtime's settings. Holds no per-request state, so one
+    client serves every call from any number of threads."""
+
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        *,
+        max_body: int = MAX_BODY,
+        resolve: Resolver | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`resolve` defaults to the machine's resolver; `ssl_context` to the system's trusted
+        certificates (pass one that trusts an internal CA for internal services)."""
+        self.allow = tuple(parse_allow_entry(entry) for entry in config.http_allow)
+        self.max_timeout = config.http_max_timeout
+        self.max_body = max_body
+        self._resolve = resolve or system_resolver
+        self._ssl_context = ssl_context
+        self._ssl_lock = threading.Lock()
+
+    def timeout_for(self, action: Fetch) -> float:
+        """The node's timeout (or the default), capped by `http-max-timeout`."""
+        wanted = action.timeout if action.timeout and action.timeout > 0 else DEFAULT_TIMEOUT
+        return min(wanted, self.max_timeout)
+
+    def check(self, url: str) -> Target:
+        """The URL's target if the settings allow it; raises EffectBlocked saying why not.
+        Looks at the URL only: internal addresses are refused by `fetch` once it resolves."""
+        if any(ch.isspace() or ord(ch) < 32 for ch in url):
+            raise EffectBlocked(f"URL {url!r} contains spaces or control characters")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+            host = _normal_host(parts.hostname or "")
+        except (ValueError, UnicodeError):
+            raise EffectBlocked(f"'{url}' is not a valid URL") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise EffectBlocked(f"only http and https URLs are fetched, not '{url}'")
+        if not host:
+            raise EffectBlocked(f"URL '{url}' has no host")
+        if parts.username is not None or parts.password is not None:
+            raise EffectBlocked(
+                "URLs with a user name or password are not fetched; send credentials in a header"
+            )
+        port = port or (443 if scheme == "https" else 80)
+        shown = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+        if not self.allow:
+            raise EffectBlocked(f"no host may be called: {SETTING} is empty; list {shown} there")
+        matched = [entry for entry in self.allow if entry.matches(host, port)]
+        if not matched:
+            raise EffectBlocked(f"{shown} is not allowed: add it to {SETTING}")
+        path = quote(parts.path or "/", safe="/%!$&'()*+,;=:@-._~")
+        if parts.query:
+            path += "?" + quote(parts.query, safe="/?%!$&'()*+,;=:@-._~")
+        exact = any(not entry.wildcard for entry in matched)
+        return Target(scheme, host, port, path, exact)
+
+    def fetch(self, action: Fetch, now: float) -> HttpResult:
+        """Run one data dip; the result is stamped with `now`. Never raises."""
+        timeout = self.timeout_for(action)
+        deadline = time.monotonic() + timeout
+        try:
+            target = self.check(action.url)
+            method, path, body, headers = _request(action, target)
+            addresses = self._addresses(target, deadline)
+            return replace(
+                self._exchange(target, addresses, method, path, body, headers, deadline), time=now
+            )
+        except EffectBlocked as e:
+            return HttpResult(time=now, error=str(e))
+        except (_Expired, TimeoutError):
+            return HttpResult(time=now, error=f"timed out after {timeout:g} s")
+        except _TooBig:
+            return HttpResult(time=now, error=f"reply is larger than {_size(self.max_body)}")
+        except socket.gaierror as e:
+            return HttpResult(time=now, error=f"could not find host {target.host}: {e.strerror}")
+        except (OSError, http.client.HTTPException) as e:
+            return HttpResult(time=now, error=_network_error(e, target))
+        except Exception as e:  # a bug must still take the flow's error exit, not drop the call
+            return HttpResult(time=now, error=f"request failed: {type(e).__name__}: {e}")
+
+    def _addresses(self, target: Target, deadline: float) -> list[str]:
+        """Resolve once, within the time budget, and refuse internal addresses unless the host
+        is listed by name. Every address is checked, not only the first."""
+        if _is_ip(target.host):
+            addresses = [target.host]
+        else:
+            addresses = _within(deadline, lambda: list(self._resolve(target.host, target.port)))
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "no address")
+        if not target.exact:
+            for address in addresses:
+                kind = _internal_kind(address)
+                if kind:
+                    raise EffectBlocked(
+                        f"{target.host} resolves to {address}, a {kind} address; list "
+                        f"'{target.host}' itself in {SETTING} to let flows call it"
+                    )
+        return addresses
+
+    def _tls(self) -> ssl.SSLContext:
+        """The TLS settings, loaded on the first https request: loading the system's trusted
+        certificates takes a tenth of a second that plain-http clients need not pay."""
+        with self._ssl_lock:
+            if self._ssl_context is None:
+                self._ssl_context = ssl.create_default_context()
+            return self._ssl_context
+
+    def _exchange(
+        self,
+        target: Target,
+        addresses: list[str],
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        deadline: float,
+    ) -> HttpResult:
+        remaining = _remaining(deadline)
+        if target.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                target.host, target.port, timeout=remaining, context=self._tls()
+            )
+        else:
+            conn = http.client.HTTPConnection(target.host, target.port, timeout=remaining)
+        # http.client connects through this hook with (host, port); pin it to the checked
+        # addresses. HTTPSConnection wraps the socket afterwards with server_hostname=host.
+        sockets: list[socket.socket] = []
+        pinned = _pinned(addresses, target.port, deadline, sockets)
+        conn._create_connection = pinned  # type: ignore[attr-defined]
+        expired = threading.Event()
+
+        def abort() -> None:
+            # A socket timeout bounds each read, not the sum of reads: a server dripping one
+            # byte a second would never time out. At the deadline, cut the socket instead.
+            # The sockets are our own references: http.client drops its own once a reply that
+            # closes the connection has started, while the reply still reads from the socket.
+            expired.set()
+            for sock in reversed(sockets):
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(remaining, abort)
+        watchdog.daemon = True
+        watchdog.start()
+        reply: http.client.HTTPResponse | None = None
+        try:
+            conn.connect()
+            sockets.append(conn.sock)  # the TLS socket, once the handshake is done
+            conn.request(method, path, body=body, headers=headers)
+            reply = conn.getresponse()
+            location = reply.getheader("Location")
+            if 300 <= reply.status < 400 and location:
+                return HttpResult(
+                    time=0,
+                    status=reply.status,
+                    error=f"redirected to {location}; redirects are not followed",
+                )
+            data = _read_body(reply, self.max_body)
+        except (OSError, ValueError, http.client.HTTPException):
+            if expired.is_set():
+                raise _Expired from None
+            raise
+        finally:
+            watchdog.cancel()
+            if reply is not None:
+                reply.close()  # after a closing reply, the reply alone holds the socket
+            conn.close()
+        if expired.is_set():  # the cut socket may read as a clean end of the body
+            raise _Expired
+        return _result(reply.status, reply.msg, data)
+
+
+def run_fetch(action: Fetch, config: RuntimeConfig, now: float | None = None) -> HttpResult:
+    """One data dip with a client made for it, stamped with `now` or the time the reply came.
+    For one-off callers (a console test call); a server keeps one `HttpClient`."""
+    result = HttpClient(config).fetch(action, 0.0 if now is None else now)
+    return result if now is not None else replace(result, time=time.time())
+
+
+def save_values(body: object, save: Mapping[str, str]) -> tuple[dict[str, object], str | None]:
+    """Pick variables out of a reply by JSON pointer (RFC 6901): `{"balance": "/account/0/bal"}`.
+    Returns every value found, and an error naming the first pointer that was not (None when all
+    were). Pure, so the engine can call it while replaying a call."""
+    values: dict[str, object] = {}
+    error = None
+    for name, pointer in save.items():
+        found, value, problem = _follow(body, pointer)
+        if found:
+            values[name] = value
+        elif error is None:
+            error = problem
+    return values, error
+
+
+def _follow(document: object, pointer: str) -> tuple[bool, object, str | None]:
+    if pointer == "":
+        return True, document, None
+    if not pointer.startswith("/"):
+        return False, None, f"'{pointer}' is not a JSON pointer: it must start with /"
+    value = document
+    for raw in pointer[1:].split("/"):
+        if re.search(r"~(?![01])", raw):
+            return False, None, f"'{pointer}' is not a JSON pointer: '~' must be '~0' or '~1'"
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and _INDEX.fullmatch(token) and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return False, None, f"{pointer} is not in the reply"
+    return True, value, None
+
+
+class _Expired(Exception):
+    """The whole-request deadline passed."""
+
+
+class _TooBig(Exception):
+    """The reply body is over the size limit."""
+
+
+def _request(action: Fetch, target: Target) -> tuple[str, str, bytes | None, dict[str, str]]:
+    method = action.method.strip().upper()
+    if not re.fullmatch(r"[A-Z]+", method):
+        raise EffectBlocked(f"'{action.method}' is not an HTTP method")
+    headers = {"Accept": "application/json", "User-Agent": "sce-runtime"}
+    for name, value in action.headers.items():
+        if not _TOKEN.fullmatch(name) or any(ch in str(value) for ch in "\r\n\0"):
+            raise EffectBlocked(f"header {name!r} has a name or value that cannot be sent")
+        if name.lower() not in _OWN_HEADERS:
+            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+            headers[name] = str(value)
+    path, body = target.path, None
+    if action.body is not None and method == "GET":
+        query = urlencode({key: str(value) for key, value in action.body.items()})
+        if query:
+            path += ("&" if "?" in path else "?") + query
+    elif action.body is not None:
+        body = json.dumps(dict(action.body), ensure_ascii=False).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    return method, path, body, headers
+
+
+def _pinned(
+    addresses: list[str], port: int, deadline: float, sockets: list[socket.socket]
+) -> Callable[..., socket.socket]:
+    def create_connection(
+        _address: object, _timeout: object = None, source_address: object = None
+    ) -> socket.socket:
+        last: OSError | None = None
+        for address in addresses:
+            try:
+                sock = socket.create_connection(
+                    (address, port), _remaining(deadline), source_address
+                )
+                sockets.append(sock)
+                return sock
+            except OSError as e:
+                last = e
+        assert last is not None
+        raise last
+
+    return create_connection
+
+
+def _read_body(reply: http.client.HTTPResponse, limit: int) -> bytes:
+    length = reply.getheader("Content-Length")
+    if length and length.strip().isdigit() and int(length) > limit:
+        raise _TooBig
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := reply.read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise _TooBig
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _result(status: int, headers: http.client.HTTPMessage, data: bytes) -> HttpResult:
+    body, problem = _decode(data, headers.get_content_type(), headers.get_content_charset())
+    if not 200 <= status < 300:
+        problem = f"HTTP {status}"
+    return HttpResult(time=0, status=status, body=body, error=problem)
+
+
+def _decode(data: bytes, content_type: str, charset: str | None) -> tuple[object, str | None]:
+    """JSON when the reply says so or parses as JSON; otherwise the text."""
+    if not data:
+        return None, None
+    try:
+        text = data.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(text, parse_constant=_no_constant), None
+    except (ValueError, RecursionError) as e:
+        if content_type == "application/json" or content_type.endswith("+json"):
+            return text, f"reply is marked as JSON but does not parse: {e}"
+        return text, None
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _network_error(error: Exception, target: Target) -> str:
+    where = f"{target.host}:{target.port}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"TLS certificate of {target.host} not accepted: {error.verify_message}"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with {where} failed: {error.reason or error}"
+    if isinstance(error, ConnectionRefusedError):
+        return f"connection refused by {where}"
+    if isinstance(error, http.client.RemoteDisconnected):
+        return f"{where} closed the connection without a reply"
+    if isinstance(error, ConnectionError):
+        return f"connection to {where} broken: {error.strerror or error}"
+    if isinstance(error, OSError):
+        return f"could not reach {where}: {error.strerror or error}"
+    return f"bad reply from {where}: {type(error).__name__} {error}".rstrip()
+
+
+def _within(deadline: float, work: Callable[[], list[str]]) -> list[str]:
+    """Run a resolver call that cannot be interrupted, giving up on it at the deadline."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as e:  # handed to the caller's thread below
+            outcome.append(e)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(_remaining(deadline))
+    if not outcome:
+        raise _Expired
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]  # type: ignore[return-value]
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _Expired
+    return left
+
+
+def _normal_host(host: str) -> str:
+    """Lower case, no trailing dot, IDNA for non-ASCII names, canonical text for IP addresses."""
+    host = host.strip().lower().rstrip(".")
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _internal_kind(address: str) -> str | None:
+    """What kind of non-public address this is (None for a public one)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return "unrecognised"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_private:
+        return "private"
+    if ip.is_multicast or not ip.is_global:
+        return "non-public"
+    return None
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
