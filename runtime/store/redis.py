@@ -1,0 +1,418 @@
+"""The Redis session store and deploy backend: several runtime processes share calls and deploys.
+
+Keys (all under `sce:`):
+
+- `sce:call:<call id>`: hash `s` (seq), `d` (the session's JSON) and, while the call is active,
+  `v` (the versions it pinned). Active sessions expire `idle_ttl` after their last save, ended
+  ones `ended_ttl` after they ended.
+- `sce:inuse`: hash version → active sessions that pinned it.
+- `sce:live`: sorted set of the active sessions, member `<versions>\\n<call id>`, scored by the
+  moment the session's key expires. It is how the counts above forget abandoned calls: a call
+  whose key expired without ending is found here and its versions are counted down (`_SWEEP`).
+- `sce:ir:<version>`, `sce:current` (flow → version), `sce:deploys` (records, newest first) and
+  the pub/sub channel `sce:deploy` hold the deploys.
+
+Every write that touches more than one key is one Lua script, so the keys never disagree and
+two processes can never both advance one call. Times are the Redis server's own clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from runtime.errors import SessionConflict, SessionExists, StoreUnavailable, UnknownCall
+from runtime.session import Session
+from runtime.store import redacted
+from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL
+from runtime.store.memory import LOG_LIMIT, pinned_versions
+from sce.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CALL = "sce:call:"
+IN_USE = "sce:inuse"
+LIVE = "sce:live"
+IR = "sce:ir:"
+CURRENT = "sce:current"
+DEPLOYS = "sce:deploys"
+CHANNEL = "sce:deploy"
+
+#: Expired sessions forgotten by each write (more by `versions_in_use` and `active_count`).
+SWEEP_PER_WRITE = 20
+SWEEP_BATCH = 500
+#: A sweep forgets a session only this long (ms) after its key expired, so it never counts
+#: down a session that Redis, inside the same script, still sees as live.
+GRACE_MS = 100
+
+_PRELUDE = f"""
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function count(inuse, versions, delta)
+  for v in string.gmatch(versions, '%S+') do
+    if redis.call('HINCRBY', inuse, v, delta) <= 0 then redis.call('HDEL', inuse, v) end
+  end
+end
+
+local function sweep(live, inuse, now, limit)
+  local gone = redis.call('ZRANGEBYSCORE', live, '-inf', '(' .. (now - {GRACE_MS}),
+                          'LIMIT', 0, limit)
+  for _, member in ipairs(gone) do
+    local nl = string.find(member, '\\n', 1, true)
+    count(inuse, string.sub(member, 1, nl - 1), -1)
+  end
+  if #gone > 0 then redis.call('ZREM', live, unpack(gone)) end
+  return #gone
+end
+
+-- Store session ARGV (seq, json, versions or '' if ended, call id, idle ms, ended ms) whose
+-- stored predecessor pinned `old` ('' or false if it was not active), moving the counts.
+local function put(old, now)
+  local call, live, inuse = KEYS[1], KEYS[2], KEYS[3]
+  local versions, id = ARGV[3], ARGV[4]
+  if old and old ~= '' and old ~= versions then
+    count(inuse, old, -1)
+    redis.call('ZREM', live, old .. '\\n' .. id)
+  end
+  if versions ~= '' then
+    local deadline = now + tonumber(ARGV[5])
+    local member = versions .. '\\n' .. id
+    if old ~= versions and not redis.call('ZSCORE', live, member) then
+      count(inuse, versions, 1)
+    end
+    redis.call('ZADD', live, deadline, member)
+    redis.call('HSET', call, 's', ARGV[1], 'd', ARGV[2], 'v', versions)
+    redis.call('PEXPIREAT', call, deadline)
+  else
+    redis.call('HSET', call, 's', ARGV[1], 'd', ARGV[2])
+    redis.call('HDEL', call, 'v')
+    redis.call('PEXPIREAT', call, now + tonumber(ARGV[6]))
+  end
+end
+"""
+
+_CREATE = (
+    _PRELUDE
+    + f"""
+local now = now_ms()
+sweep(KEYS[2], KEYS[3], now, {SWEEP_PER_WRITE})
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+put(false, now)
+return 1
+"""
+)
+
+# Returns -1 (no session), the stored seq on a conflict as {seq}, or 1.
+_SAVE = (
+    _PRELUDE
+    + f"""
+local now = now_ms()
+sweep(KEYS[2], KEYS[3], now, {SWEEP_PER_WRITE})
+local cur = redis.call('HMGET', KEYS[1], 's', 'v')
+if not cur[1] then return -1 end
+if tonumber(cur[1]) ~= tonumber(ARGV[1]) - 1 then return {{tonumber(cur[1])}} end
+put(cur[2], now)
+return 1
+"""
+)
+
+_DELETE = (
+    _PRELUDE
+    + """
+local old = redis.call('HGET', KEYS[1], 'v')
+if old then
+  count(KEYS[3], old, -1)
+  redis.call('ZREM', KEYS[2], old .. '\\n' .. ARGV[1])
+end
+return redis.call('DEL', KEYS[1])
+"""
+)
+
+_SWEEP = _PRELUDE + "return sweep(KEYS[1], KEYS[2], now_ms(), tonumber(ARGV[1]))"
+
+_SET_CURRENT = """
+local previous = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return previous
+"""
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for `url`, checked with a PING; StoreUnavailable if Redis cannot be reached."""
+    try:
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=5,
+            socket_timeout=10,
+            health_check_interval=30,
+        )
+    except ValueError as e:
+        raise ConfigError(f"store URL {redacted(url)} is not valid: {e}") from None
+    try:
+        client.ping()
+    except RedisError as e:
+        client.close()
+        raise StoreUnavailable(f"cannot reach Redis at {redacted(url)}: {e}") from None
+    return client
+
+
+class _Client:
+    """A Redis client whose connection failures become StoreUnavailable naming the store."""
+
+    def __init__(self, url: str) -> None:
+        self.url = redacted(url)
+        self.redis = connect(url)
+
+    @contextmanager
+    def reachable(self) -> Iterator[None]:
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError) as e:
+            raise StoreUnavailable(f"lost Redis at {self.url}: {e}") from None
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+class RedisSessionStore:
+    """Sessions shared by every process using the same Redis (see the module's key layout).
+
+    `versions_in_use` and `active_count` forget an abandoned call (one that expired without
+    ending) at the first write or count after its key expired. Were a count ever left behind,
+    it would only delay unloading a version from a process's memory, never change a call:
+    versions are loaded lazily from the deploy backend.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        idle_ttl: float = DEFAULT_IDLE_TTL,
+        ended_ttl: float = DEFAULT_ENDED_TTL,
+    ) -> None:
+        self.idle_ttl = idle_ttl
+        self.ended_ttl = ended_ttl
+        self._client = _Client(url)
+        r = self._client.redis
+        self._create = r.register_script(_CREATE)
+        self._save = r.register_script(_SAVE)
+        self._delete = r.register_script(_DELETE)
+        self._sweep = r.register_script(_SWEEP)
+
+    def _args(self, session: Session) -> list[object]:
+        versions = " ".join(sorted(pinned_versions(session))) if session.active else ""
+        return [
+            session.seq,
+            session.to_json(),
+            versions,
+            session.call_id,
+            _ms(self.idle_ttl),
+            _ms(self.ended_ttl),
+        ]
+
+    def _keys(self, call_id: str) -> list[str]:
+        return [CALL + call_id, LIVE, IN_USE]
+
+    def create(self, session: Session) -> None:
+        with self._client.reachable():
+            created = self._create(self._keys(session.call_id), self._args(session))
+        if not created:
+            raise SessionExists(f"call '{session.call_id}' already has a session")
+
+    def get(self, call_id: str) -> Session | None:
+        with self._client.reachable():
+            data = self._client.redis.hget(CALL + call_id, "d")
+        return None if data is None else Session.from_json(data)
+
+    def save(self, session: Session) -> None:
+        with self._client.reachable():
+            result = self._save(self._keys(session.call_id), self._args(session))
+        if result == -1:
+            raise UnknownCall(f"no session for call '{session.call_id}' (it ended or expired)")
+        if isinstance(result, list):
+            raise SessionConflict(
+                f"call '{session.call_id}' moved on: stored seq {result[0]}, "
+                f"this update expects {session.seq - 1}"
+            )
+
+    def delete(self, call_id: str) -> None:
+        with self._client.reachable():
+            self._delete(self._keys(call_id), [call_id])
+
+    def _forget_expired(self) -> None:
+        with self._client.reachable():
+            while self._sweep([LIVE, IN_USE], [SWEEP_BATCH]) == SWEEP_BATCH:
+                pass
+
+    def versions_in_use(self) -> Counter[str]:
+        self._forget_expired()
+        with self._client.reachable():
+            counts = self._client.redis.hgetall(IN_USE)
+        return Counter({v: int(n) for v, n in counts.items() if int(n) > 0})
+
+    def active_count(self) -> int:
+        self._forget_expired()
+        with self._client.reachable():
+            return int(self._client.redis.zcard(LIVE))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class RedisDeployBackend:
+    """Deploys shared through Redis: versions, current versions, the log, and pub/sub news."""
+
+    def __init__(self, url: str) -> None:
+        self._client = _Client(url)
+        self._set_current = self._client.redis.register_script(_SET_CURRENT)
+        self._stops: list[Callable[[], None]] = []
+
+    def put_version(self, version: str, ir_json: str) -> None:
+        with self._client.reachable():
+            self._client.redis.set(IR + version, ir_json)
+
+    def get_version(self, version: str) -> str | None:
+        with self._client.reachable():
+            return self._client.redis.get(IR + version)
+
+    def set_current(self, flow: str, version: str) -> str | None:
+        with self._client.reachable():
+            return self._set_current([CURRENT], [flow, version])
+
+    def current(self) -> dict[str, str]:
+        with self._client.reachable():
+            return self._client.redis.hgetall(CURRENT)
+
+    def append_log(self, record: dict[str, object]) -> None:
+        """Record a deploy; its values must be JSON values (the log keeps the last 10,000)."""
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        with self._client.reachable():
+            pipe = self._client.redis.pipeline(transaction=True)
+            pipe.lpush(DEPLOYS, text)
+            pipe.ltrim(DEPLOYS, 0, LOG_LIMIT - 1)
+            pipe.execute()
+
+    def log(self, flow: str | None = None, limit: int = 100) -> list[dict[str, object]]:
+        if limit <= 0:
+            return []
+        r = self._client.redis
+        if flow is None:
+            with self._client.reachable():
+                return [json.loads(t) for t in r.lrange(DEPLOYS, 0, limit - 1)]
+        picked: list[dict[str, object]] = []
+        start, batch = 0, 1000
+        while len(picked) < limit:
+            with self._client.reachable():
+                texts = r.lrange(DEPLOYS, start, start + batch - 1)
+            for text in texts:
+                record = json.loads(text)
+                if record.get("flow") == flow:
+                    picked.append(record)
+            if len(texts) < batch:
+                break
+            start += batch
+        return picked[:limit]
+
+    def publish(self, flow: str, version: str) -> None:
+        message = json.dumps({"flow": flow, "version": version}, ensure_ascii=False)
+        with self._client.reachable():
+            self._client.redis.publish(CHANNEL, message)
+
+    def subscribe(self, callback: Callable[[str, str], None]) -> Callable[[], None]:
+        """Listen on a daemon thread; returns once Redis confirmed the subscription, so a deploy
+        published after this returns is delivered. Every published deploy is delivered, this
+        process's own included. After a lost connection, once listening again, the callback
+        gets every flow's current version, so deploys published meanwhile are not missed."""
+        with self._client.reachable():
+            pubsub = self._client.redis.pubsub()
+            pubsub.subscribe(CHANNEL)
+            confirmed = pubsub.get_message(timeout=5)
+        if not confirmed or confirmed["type"] != "subscribe":
+            pubsub.close()
+            raise StoreUnavailable(f"Redis at {self._client.url} did not confirm the subscription")
+        stopped = threading.Event()
+        thread = threading.Thread(
+            target=self._listen, args=(pubsub, callback, stopped), name="sce-deploys", daemon=True
+        )
+        thread.start()
+
+        def stop() -> None:
+            stopped.set()
+            if thread is not threading.current_thread():
+                thread.join(timeout=5)
+
+        self._stops.append(stop)
+        return stop
+
+    def _listen(
+        self,
+        pubsub: redis.client.PubSub,
+        callback: Callable[[str, str], None],
+        stopped: threading.Event,
+    ) -> None:
+        try:
+            while not stopped.is_set():
+                try:
+                    message = pubsub.get_message(timeout=0.2)
+                except (RedisError, OSError) as e:
+                    log.warning("deploy news from Redis at %s lost: %s", self._client.url, e)
+                    stopped.wait(0.5)
+                    continue
+                if stopped.is_set():
+                    break
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":  # listening again after a lost connection
+                    self._deliver_current(callback)
+                elif message["type"] == "message":
+                    self._deliver(callback, message["data"])
+        finally:
+            pubsub.close()
+
+    def _deliver(self, callback: Callable[[str, str], None], data: str) -> None:
+        try:
+            news = json.loads(data)
+            flow, version = news["flow"], news["version"]
+        except (ValueError, TypeError, KeyError):
+            log.warning("ignoring a malformed deploy message: %r", data)
+            return
+        self._call(callback, flow, version)
+
+    def _deliver_current(self, callback: Callable[[str, str], None]) -> None:
+        try:
+            current = self.current()
+        except StoreUnavailable as e:
+            log.warning("cannot read the current versions: %s", e)
+            return
+        for flow, version in current.items():
+            self._call(callback, flow, version)
+
+    @staticmethod
+    def _call(callback: Callable[[str, str], None], flow: str, version: str) -> None:
+        try:
+            callback(flow, version)
+        except Exception:
+            log.exception("deploy subscriber failed on %s@%s", flow, version)
+
+    def close(self) -> None:
+        for stop in self._stops:
+            stop()
+        self._stops.clear()
+        self._client.close()
