@@ -187,7 +187,9 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
         run.assign({"last_digits": event.digits})  # type: ignore[union-attr]
     elif kind is ev.Speech:
         run.assign({"last_speech": event.text})  # type: ignore[union-attr]
-        key = _said_choice(state, event.text) or ""  # type: ignore[union-attr]
+        if not event.text.strip():  # type: ignore[union-attr]
+            return _retry(run, state, "no-input")
+        key = _said_choice(state, event.text) or "?"  # type: ignore[union-attr]
     else:
         return None
     if not key:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import json
 import re
 import socket
@@ -30,16 +29,14 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from runtime.actions import Fetch
 from runtime.config import RuntimeConfig
+from runtime.effects.allow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 from runtime.errors import EffectBlocked
 from runtime.events import HttpResult
-from sce.errors import ConfigError
 
 #: Seconds a node without its own timeout may take.
 DEFAULT_TIMEOUT = 5.0
 #: Largest reply body read, in bytes: a data dip answers with a few fields, not a download.
 MAX_BODY = 1_000_000
-#: Where an operator changes what flows may call (named in every refusal).
-SETTING = "http-allow in [tool.sce.runtime] (or SCE_HTTP_ALLOW)"
 
 #: How a host name becomes IP addresses: (host, port) -> addresses as text, in connect order.
 Resolver = Callable[[str, int], Sequence[str]]
@@ -48,59 +45,12 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 #: Headers the client sets itself; a flow's value for them would desynchronise the request.
 _OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def system_resolver(host: str, port: int) -> list[str]:
     """The machine's resolver (hosts file, then DNS), each address once, in its order."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-@dataclass(frozen=True, slots=True)
-class AllowEntry:
-    """One `http-allow` entry: a host or `*.domain`, and optionally the only port allowed."""
-
-    host: str
-    port: int | None = None
-
-    @property
-    def wildcard(self) -> bool:
-        return self.host.startswith("*.")
-
-    def matches(self, host: str, port: int) -> bool:
-        if self.port is not None and self.port != port:
-            return False
-        if self.wildcard:
-            return not _is_ip(host) and host.endswith(self.host[1:])
-        return host == self.host
-
-
-def parse_allow_entry(text: str) -> AllowEntry:
-    """`bank.example`, `*.bank.example`, `127.0.0.1:8080`, `[::1]:8080` → an entry."""
-    raw = text.strip()
-    host, port_text = raw, None
-    if raw.startswith("["):
-        end = raw.find("]")
-        rest = raw[end + 1 :] if end > 0 else "?"
-        if rest and not rest.startswith(":"):
-            raise ConfigError(f"http-allow: '{text}' is not a host or host:port")
-        host, port_text = raw[1:end], rest[1:] or None
-    elif raw.count(":") == 1:
-        host, port_text = raw.split(":")
-    port = None
-    if port_text is not None:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"http-allow: '{text}' has a bad port")
-        port = int(port_text)
-    wildcard = host.startswith("*.")
-    try:
-        name = _normal_host(host[2:] if wildcard else host)
-    except UnicodeError:
-        name = ""
-    if not name or "*" in name or "/" in name or (wildcard and _is_ip(name)):
-        raise ConfigError(f"http-allow: '{text}' is not a host name, *.domain or IP address")
-    return AllowEntry("*." + name if wildcard else name, port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +99,7 @@ class HttpClient:
         try:
             parts = urlsplit(url)
             port = parts.port
-            host = _normal_host(parts.hostname or "")
+            host = normal_host(parts.hostname or "")
         except (ValueError, UnicodeError):
             raise EffectBlocked(f"'{url}' is not a valid URL") from None
         scheme = parts.scheme.lower()
@@ -201,7 +151,7 @@ class HttpClient:
     def _addresses(self, target: Target, deadline: float) -> list[str]:
         """Resolve once, within the time budget, and refuse internal addresses unless the host
         is listed by name. Every address is checked, not only the first."""
-        if _is_ip(target.host):
+        if is_ip(target.host):
             addresses = [target.host]
         else:
             addresses = _within(deadline, lambda: list(self._resolve(target.host, target.port)))
@@ -209,7 +159,7 @@ class HttpClient:
             raise socket.gaierror(socket.EAI_NONAME, "no address")
         if not target.exact:
             for address in addresses:
-                kind = _internal_kind(address)
+                kind = internal_kind(address)
                 if kind:
                     raise EffectBlocked(
                         f"{target.host} resolves to {address}, a {kind} address; list "
@@ -467,50 +417,6 @@ def _remaining(deadline: float) -> float:
     if left <= 0:
         raise _Expired
     return left
-
-
-def _normal_host(host: str) -> str:
-    """Lower case, no trailing dot, IDNA for non-ASCII names, canonical text for IP addresses."""
-    host = host.strip().lower().rstrip(".")
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return host
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _internal_kind(address: str) -> str | None:
-    """What kind of non-public address this is (None for a public one)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return "unrecognised"
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            ip = embedded
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_private:
-        return "private"
-    if ip.is_multicast or not ip.is_global:
-        return "non-public"
-    return None
 
 
 def _size(limit: int) -> str:

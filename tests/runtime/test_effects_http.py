@@ -26,7 +26,8 @@ import pytest
 from runtime.actions import Fetch
 from runtime.config import RuntimeConfig
 from runtime.effects import HttpClient, run_fetch
-from runtime.effects.http import DEFAULT_TIMEOUT, parse_allow_entry, save_values
+from runtime.effects.allow import parse_allow_entry
+from runtime.effects.http import DEFAULT_TIMEOUT, save_values
 from runtime.errors import EffectBlocked
 from sce.errors import ConfigError
 
