@@ -19,3 +19,5 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/compile.py
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/reload.py

@@ -212,9 +212,9 @@ def step(
     s = session.copy()
     s.seq += 1
     s.updated = event.time
-    run = Run(flow, s, event.time, limits, load)
     if not session.active:
         return s, []
+    run = Run(flow, s, event.time, limits, load)
     if type(event) is CallerHangup:
         s.status = ENDED
         if s.state is not None:

@@ -245,10 +245,8 @@ def resume_collect(run: Run, state: State, event: ev.Event | None) -> str | None
     if not _valid_digits(state, digits):
         run.assign({"last_digits": digits})
         return _retry(run, state, "no-match")
-    variable = str(state.params["variable"])
-    declared = run.flow.variables.get(variable, {})
-    value: object = int(digits) if declared.get("type") == "number" and digits.isdigit() else digits
-    changed = {variable: value, "last_digits": digits}
+    # Digits stay text (an account number may start with 0): the compiler refuses number targets.
+    changed = {str(state.params["variable"]): digits, "last_digits": digits}
     run.assign(changed)
     run.add_summary(f"{state.id}: entered {len(digits)} digits")
     run.trace(state, changed, note="collected")

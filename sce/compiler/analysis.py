@@ -309,11 +309,12 @@ def _check_schedule(a: Analysis, nid: str, base: str, node: Schedule) -> None:
         )
     for day, ranges in node.hours.items():
         for i, r in enumerate(ranges):
-            if r.start >= r.end:
+            if r.start == r.end:  # an end before the start runs past midnight
                 report(
                     Diagnostic(
                         INVALID_SCHEDULE,
-                        f"{day}: opening time {r.start} is not before closing time {r.end}",
+                        f"{day}: opening and closing time are both {r.start} (a range that "
+                        "ends before it starts runs past midnight, such as 22:00-02:00)",
                         pointer=f"{base}/hours/{day}/{i}",
                         node=nid,
                     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 
 from runtime import actions as act
 from runtime import events as ev
@@ -42,9 +43,13 @@ def test_a_thousand_calls_keep_their_version_while_fifty_deploys_land() -> None:
     deploys: list[tuple[int, object]] = []
     started = threading.Barrier(WORKERS + 1)
 
+    turns = [0]  # events applied so far: deploys are spread over the traffic
+
     def deployer() -> None:
         started.wait()
         for n in range(1, DEPLOYS + 1):
+            while turns[0] < n * 40 and any(t.is_alive() for t in threads[:WORKERS]):
+                time.sleep(0.001)
             data = broken() if n % 5 == 0 else greeting(f"Version {n}")
             deploys.append((n, registry.deploy(loaded(data), who="load-test")))
 
@@ -65,6 +70,7 @@ def test_a_thousand_calls_keep_their_version_while_fifty_deploys_land() -> None:
                 continue
             call_id = live.pop(rng.randrange(len(live)))
             turn = calls.send(call_id, ev.Digits(rng.choice("1110"), 1))
+            turns[0] += 1
             heard[call_id] |= versions_heard(turn.actions)
             if registry.current_versions()["hello"] != pinned[call_id]:
                 crossed.append(call_id)
