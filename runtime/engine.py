@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from runtime import actions as act
 from runtime.config import Limits
-from runtime.events import CallerHangup, CallStarted, Event
-from runtime.prompts import PromptCache, sorry
+from runtime.events import CallerHangup, CallStarted, Digits, Event
+from runtime.prompts import ActionCache, sorry
 from runtime.session import ENDED, Session
 from sce.compiler.ir import CompiledFlow, State
 
@@ -62,7 +62,8 @@ class Run:
         self.load = load
         self.budget = limits.max_steps_per_event
         self.flow = root
-        self.prompts = _prompts(root)
+        cache = _CACHES.get(root.version)
+        self.prompts = cache if cache is not None and cache.flow is root else _prompts(root)
         if session.stack:
             self.enter_flow(self.flow_of(str(session.stack[-1]["version"])))
 
@@ -89,13 +90,14 @@ class Run:
         """Set variables (copy on write: the caller's session keeps its dict)."""
         self.session.vars = {**self.session.vars, **values}
 
-    def add_summary(self, text: str) -> None:
-        """Note what the caller did; the summary travels with a transfer to the agent."""
-        summary = str(self.session.vars.get("summary") or "")
-        summary = f"{summary}; {text}" if summary else text
-        if len(summary) > MAX_SUMMARY:
-            summary = "…" + summary[-(MAX_SUMMARY - 1) :]
-        self.assign({"summary": summary})
+    def add_summary(self, text: str, **also: object) -> None:
+        """Note what the caller did (the summary travels with a transfer to the agent), and set
+        the variables in `also` with it."""
+        self.session.vars = {
+            **self.session.vars,
+            **also,
+            "summary": summed(self.session.vars.get("summary"), text),
+        }
 
     @property
     def language(self) -> str:
@@ -168,17 +170,27 @@ class Run:
         return str(frame["node"])
 
 
+def summed(summary: object, text: str) -> str:
+    """The summary with `text` added, keeping the newest part when it grows too long."""
+    if not summary:
+        return text
+    out = f"{summary}; {text}"
+    if len(out) > MAX_SUMMARY:  # trimmed by a quarter at a time, not on every step
+        out = "…" + out[-(MAX_SUMMARY * 3 // 4) :]
+    return out
+
+
 _EMPTY: Mapping[str, object] = {}
-_PROMPT_CACHES: dict[str, PromptCache] = {}
+_CACHES: dict[str, ActionCache] = {}
 _MAX_CACHES = 512
 
 
-def _prompts(flow: CompiledFlow) -> PromptCache:
-    cache = _PROMPT_CACHES.get(flow.version)
+def _prompts(flow: CompiledFlow) -> ActionCache:
+    cache = _CACHES.get(flow.version)
     if cache is None or cache.flow is not flow:
-        if len(_PROMPT_CACHES) >= _MAX_CACHES:
-            _PROMPT_CACHES.pop(next(iter(_PROMPT_CACHES)))
-        cache = _PROMPT_CACHES[flow.version] = PromptCache(flow)
+        if len(_CACHES) >= _MAX_CACHES:
+            _CACHES.pop(next(iter(_CACHES)))
+        cache = _CACHES[flow.version] = ActionCache(flow)
     return cache
 
 
@@ -207,13 +219,16 @@ def step(
 ) -> tuple[Session, list[act.Action]]:
     """Apply one event to a call. `flow` is the call's pinned version; `load(version)` gives the
     compiled subflows the call's pins name (only needed by flows with subflows)."""
-    from runtime.handlers import ENTER, RESUME
-
+    enter, resume = _HANDLERS or _handlers()
     s = session.copy()
     s.seq += 1
     s.updated = event.time
-    if not session.active:
+    if s.status == ENDED:
         return s, []
+    if QUICK and type(event) is Digits and not s.stack:
+        actions = _quick_key(flow, s, event, limits)
+        if actions is not None:
+            return s, actions
     run = Run(flow, s, event.time, limits, load)
     if type(event) is CallerHangup:
         s.status = ENDED
@@ -231,37 +246,96 @@ def step(
         target: str | None = flow.start
     else:
         state = run.flow.states[s.state]
-        handler: Handler = RESUME[state.type]
-        target = handler(run, state, event)
-    _walk(run, target, ENTER)
+        target = resume[state.type](run, state, event)
+    _walk(run, target, enter)
     return s, run.out
+
+
+#: Whether `step` may take the quick path (the tests compare it with the general one).
+QUICK = True
+
+
+def _quick_key(
+    flow: CompiledFlow, s: Session, event: Digits, limits: Limits
+) -> list[act.Action] | None:
+    """The step callers make most, in a few lines: a menu key that leads to another menu or
+    collect whose prompts and gather are shared. It does exactly what `resume_menu`, `_walk` and
+    `enter_input` do for it, and answers None (take the general path) in every other case: the
+    key is no choice (or not known yet), the target's actions are not cached yet, the target has
+    retries to reset, or the call is at its step bound."""
+    cache = _CACHES.get(flow.version)
+    if cache is None or cache.flow is not flow:
+        return None
+    choices = cache.choices.get(s.state)  # type: ignore[arg-type]
+    hop = choices.get(event.digits[:1]) if choices is not None else None
+    if hop is None:
+        return None
+    target, said = hop
+    values = s.vars
+    language = values.get("language") or (flow.languages or ("",))[0]
+    shared = cache.asks.get((target, language, None))  # type: ignore[arg-type]
+    if shared is None or target in s.retries or s.steps >= limits.max_steps_per_call:
+        return None
+    if limits.max_steps_per_event < 1:
+        return None
+    s.vars = {**values, "last_digits": event.digits, "summary": summed(values.get("summary"), said)}
+    s.state = target
+    s.steps += 1
+    return [act.Trace(target, flow.states[target].type, event.time), *shared]
+
+
+_HANDLERS: tuple[Mapping[str, Handler], Mapping[str, Handler]] | None = None
+
+
+def _handlers() -> tuple[Mapping[str, Handler], Mapping[str, Handler]]:
+    """The handler tables (imported on first use: the handlers import this module)."""
+    global _HANDLERS
+    from runtime.handlers import ENTER, RESUME
+
+    _HANDLERS = (ENTER, RESUME)
+    return _HANDLERS
 
 
 def _walk(run: Run, target: str | None, enter: Mapping[str, Handler]) -> None:
     """Enter states from `target` until one waits for the outside world or the call ends."""
     s = run.session
-    limits = run.limits
+    max_call = run.limits.max_steps_per_call
+    flow = run.flow
+    states = flow.states
     while target is not None and s.status != ENDED:
-        state = run.flow.states.get(target)
+        if run.flow is not flow:  # a subflow was entered or left
+            flow = run.flow
+            states = flow.states
+        state = states.get(target)
         if state is None:
             target = run.fail(None, f"no state '{target}' in flow {run.flow.flow}")
             continue
         s.state = target
         s.steps += 1
         run.budget -= 1
-        if run.budget < 0 and not s.error_handled:
-            target = run.fail(
-                state, f"more than {limits.max_steps_per_event} steps without caller input"
-            )
-            continue
-        if run.budget < -limits.max_steps_per_event or (
-            s.steps > limits.max_steps_per_call + limits.max_steps_per_event
-        ):
-            run.trace(state, note="error: the call ran too many steps")
-            run.out.append(sorry(run.language))
-            run.end("error")
-            return
-        if s.steps > limits.max_steps_per_call and not s.error_handled:
-            target = run.fail(state, f"more than {limits.max_steps_per_call} steps in the call")
-            continue
+        if run.budget < 0 or s.steps > max_call:
+            target, stop = _over_limit(run, state)
+            if stop or target != state.id:
+                continue
         target = enter[state.type](run, state, None)
+
+
+def _over_limit(run: Run, state: State) -> tuple[str | None, bool]:
+    """A step bound is crossed: the error path the first time, the end of the call after that
+    (when even the error handler keeps looping). Returns (next target, whether to stop here)."""
+    s = run.session
+    limits = run.limits
+    if run.budget < -limits.max_steps_per_event or (
+        s.steps > limits.max_steps_per_call + limits.max_steps_per_event
+    ):
+        run.trace(state, note="error: the call ran too many steps")
+        run.out.append(sorry(run.language))
+        run.end("error")
+        return None, True
+    if s.error_handled:
+        return state.id, False  # the error handler's grace: carry on into this state
+    if run.budget < 0:
+        note = f"more than {limits.max_steps_per_event} steps without caller input"
+    else:
+        note = f"more than {limits.max_steps_per_call} steps in the call"
+    return run.fail(state, note), True

@@ -14,7 +14,7 @@ from functools import lru_cache
 from runtime import actions as act
 from runtime import events as ev
 from runtime.effects.http import save_values
-from runtime.engine import SHARED_BUILTINS, Run, initial_vars
+from runtime.engine import SHARED_BUILTINS, Run, initial_vars, summed
 from runtime.prompts import pick, render_text
 from runtime.schedule import HOLIDAY, classify
 from sce import expr
@@ -104,25 +104,34 @@ def _collect_gather(state: State, language: str) -> act.Gather:
 
 
 def _ask(run: Run, state: State, lead: str | None = None) -> None:
-    """Say the prompt (after the no-input/no-match prompt `lead`, if any) and wait for input."""
-    barge_in = bool(state.params.get("barge_in", True))
-    if lead is not None:
-        run.play(state, lead, barge_in)
-    run.play(state, "prompt", barge_in)
+    """Say the prompt (after the no-input/no-match prompt `lead`, if any) and wait for input.
+    When every prompt is static the actions are made once per language and shared."""
     language = run.language
-    key = (state.id, language)
-    gather = run.prompts.gathers.get(key)
-    if gather is None:
-        make = _menu_gather if state.type == "menu" else _collect_gather
-        gather = run.prompts.gathers[key] = make(state, language)
-    run.out.append(gather)
+    cache = run.prompts
+    key = (state.id, language, lead)
+    shared = cache.asks.get(key)
+    if shared is not None:
+        run.out += shared
+        return
+    barge_in = bool(state.params.get("barge_in", True))
+    fields = ("prompt",) if lead is None else (lead, "prompt")
+    actions: list[act.Action] = []
+    for name in fields:
+        play = cache.play(state.id, name, state.params.get(name), language, run.vars, barge_in)  # type: ignore[arg-type]
+        if play is not None:
+            actions.append(play)
+    make = _menu_gather if state.type == "menu" else _collect_gather
+    actions.append(make(state, language))
+    if all(cache.is_shared(state.id, name, language) for name in fields):
+        cache.asks[key] = tuple(actions)
+    run.out.extend(actions)
 
 
 def enter_input(run: Run, state: State, _: ev.Event | None) -> str | None:
     s = run.session
     if state.id in s.retries:  # coming back to a menu later starts its retries afresh
         s.retries = {k: v for k, v in s.retries.items() if k != state.id}
-    run.trace(state)
+    run.out.append(act.Trace(state.id, state.type, run.time))
     try:
         _ask(run, state)
     except expr.ExprError as e:
@@ -178,18 +187,50 @@ def _said_choice(state: State, text: str) -> str | None:
     return keys[:1] if len(keys) == 1 else None
 
 
+def _choices(run: Run, state: State) -> dict[str, tuple[str, str]]:
+    """key → (next state, what the summary says of it), made once per menu."""
+    table = run.prompts.choices.get(state.id)
+    if table is None:
+        table = {}
+        for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
+            key, label = choice["key"], choice.get("label")
+            target = state.on.get("key:" + key)
+            if target is not None:
+                table[key] = (
+                    target,
+                    f"{state.id}: pressed {key}" + (f" ({label})" if label else ""),
+                )
+        run.prompts.choices[state.id] = table
+    return table
+
+
 def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
     kind = type(event)
-    if kind is ev.Timeout:
-        return _retry(run, state, "no-input")
     if kind is ev.Digits:
-        key = event.digits[:1]  # type: ignore[union-attr]
-        run.assign({"last_digits": event.digits})  # type: ignore[union-attr]
+        digits = event.digits  # type: ignore[union-attr]
+        choices = run.prompts.choices.get(state.id) or _choices(run, state)
+        choice = choices.get(digits[:1])
+        if choice is not None:  # the common case, kept short
+            values = run.session.vars
+            run.session.vars = {
+                **values,
+                "last_digits": digits,
+                "summary": summed(values.get("summary"), choice[1]),
+            }
+            return choice[0]
+        run.assign({"last_digits": digits})
+        key = digits[:1]
     elif kind is ev.Speech:
         run.assign({"last_speech": event.text})  # type: ignore[union-attr]
         if not event.text.strip():  # type: ignore[union-attr]
             return _retry(run, state, "no-input")
         key = _said_choice(state, event.text) or "?"  # type: ignore[union-attr]
+        choice = _choices(run, state).get(key)
+        if choice is not None:
+            run.add_summary(choice[1])
+            return choice[0]
+    elif kind is ev.Timeout:
+        return _retry(run, state, "no-input")
     else:
         return None
     if not key:
@@ -198,15 +239,7 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
         run.trace(state, note="repeat")
         _ask(run, state)
         return None
-    target = state.on.get("key:" + key)
-    if target is None:
-        return _retry(run, state, "no-match")
-    label = next(
-        (c.get("label") for c in state.params["choices"] if c["key"] == key),  # type: ignore[attr-defined]
-        None,
-    )
-    run.add_summary(f"{state.id}: pressed {key}" + (f" ({label})" if label else ""))
-    return target
+    return _retry(run, state, "no-match")
 
 
 @lru_cache(maxsize=1024)

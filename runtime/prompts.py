@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from runtime.actions import Gather, Play
+from runtime.actions import Action, Play
 from sce import expr
 from sce.compiler.ir import CompiledFlow, Template
 
@@ -50,16 +50,22 @@ def render_text(template: object, env: Mapping[str, object]) -> str:
     return str(template)
 
 
-class PromptCache:
-    """Shared actions of one compiled flow: the Play of each static prompt, and the Gather of
-    each menu and collect, per language."""
+class ActionCache:
+    """What one compiled flow says the same way to every call, made once and shared: the Play
+    of each static prompt, the prompts and gather of each static menu and collect (per
+    language and lead-in prompt), and each menu's table of keys."""
 
-    __slots__ = ("flow", "_plays", "gathers")
+    __slots__ = ("flow", "_plays", "asks", "choices")
 
     def __init__(self, flow: CompiledFlow) -> None:
         self.flow = flow
         self._plays: dict[tuple[str, str, str], Play | None] = {}
-        self.gathers: dict[tuple[str, str], Gather] = {}
+        self.asks: dict[tuple[str, str, str | None], tuple[Action, ...]] = {}
+        self.choices: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def is_shared(self, state: str, field: str, language: str) -> bool:
+        """Whether that prompt's Play is the same for every call (so it is cached)."""
+        return (state, field, language) in self._plays
 
     def play(
         self,

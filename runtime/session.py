@@ -84,10 +84,23 @@ class Session:
         return self.status == ACTIVE
 
     def copy(self) -> Session:
-        """A shallow copy: dicts are shared until the engine replaces them."""
+        """A shallow copy: dicts are shared until the engine replaces them. Written out field by
+        field: it runs once per event and a loop over the slots costs a third of a step."""
         new = Session.__new__(Session)
-        for name in Session.__slots__:
-            object.__setattr__(new, name, getattr(self, name))
+        new.call_id = self.call_id
+        new.flow = self.flow
+        new.version = self.version
+        new.pins = self.pins
+        new.state = self.state
+        new.vars = self.vars
+        new.retries = self.retries
+        new.stack = self.stack
+        new.seq = self.seq
+        new.steps = self.steps
+        new.status = self.status
+        new.started = self.started
+        new.updated = self.updated
+        new.error_handled = self.error_handled
         return new
 
     def to_data(self) -> dict[str, object]:
