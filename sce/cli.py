@@ -1,4 +1,4 @@
-"""The `sce` command line: lint, fmt, convert, compile, graph and rules.
+"""The `sce` command line: lint, fmt, convert, compile, graph, rules, and call (the simulator).
 
 Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
 settings or I/O error. Whatever goes wrong, the user sees a message, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -79,7 +80,7 @@ def _output_option(help_text: str) -> Callable[[F], F]:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sce", prog_name="sce")
 def cli() -> None:
-    """Service creation environment: lint, format, convert, compile and draw IVR flows."""
+    """Service creation environment: lint, format, convert, compile, draw and call IVR flows."""
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -450,3 +451,336 @@ def _print_rule_table(selected: list[Rule]) -> None:
     for row in [header, *rows]:
         cells = [row[i].ljust(widths[i]) for i in range(3)]
         click.echo("  ".join([*cells, row[3]]).rstrip())
+
+
+# -- call -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("flow", required=False)
+@click.option(
+    "--flows",
+    "flows_dir",
+    type=_Path(file_okay=False, path_type=Path),
+    help="The folder of flows to deploy (default: FLOW's folder, the scripts' folder, ./flows).",
+)
+@click.option("--caller", help="The caller's number (default +15550100100).")
+@click.option("--called", help="The number the caller dialled (default +15550100000).")
+@click.option(
+    "--at",
+    "at",
+    metavar="DATETIME",
+    help="The simulated clock when the call starts, e.g. 2026-11-23T10:00:00-05:00 (default now).",
+)
+@click.option(
+    "--http",
+    "http_file",
+    type=_Path(dir_okay=False, path_type=Path),
+    help='Canned HTTP replies, YAML or JSON: {"GET https://host/*": {json: {...}}}.',
+)
+@click.option(
+    "--script",
+    "scripts",
+    multiple=True,
+    type=_Path(path_type=Path),
+    help="Run this call script, or every *.calls.yaml in a folder, instead of asking (repeatable).",
+)
+@_output_option("Write the call, or the scripts' results, as JSON to this file.")
+def call(
+    flow: str | None,
+    flows_dir: Path | None,
+    caller: str | None,
+    called: str | None,
+    at: str | None,
+    http_file: Path | None,
+    scripts: tuple[Path, ...],
+    output: Path | None,
+) -> None:
+    """Call FLOW (a flow file, or a flow id) in the simulator, or run call scripts.
+
+    Without --script, the call is interactive: it prints what the caller hears and what the flow
+    waits for, and reads what the caller does from stdin, one line a turn (`help` lists them;
+    end of input hangs up). Every flow of the folder is deployed, so subflows work.
+
+    Exit status: 0 the call ran and every script expectation held, 1 a flow was refused or an
+    expectation failed, 2 a usage error or a malformed script.
+    """
+    from runtime import script as sc
+
+    if flow is None and not scripts:
+        raise click.UsageError("give a FLOW to call, or --script FILE")
+    moment = _moment(at)
+    flow_file = _flow_file(flow)
+    loaded = _load_scripts(sc.script_files(scripts)) if scripts else []
+    unnamed = [f"{s.path}:{c.line}" for s in loaded for c in s.calls if not (c.flow or flow)]
+    if unnamed:
+        raise CliError(f"{', '.join(unnamed)}: no flow to call: give `flow:` or FLOW")
+    folder = flows_dir or (flow_file.parent if flow_file else _default_flows(loaded))
+    stubs = sc.load_stubs(http_file) if http_file else []
+    sim = _simulator(folder, http=stubs, at=moment)
+    flow_id = flow
+    if flow_file is not None:
+        result = sim.deploy(flow_file, who="sce call")
+        if not result.ok:
+            _report_refused(result.diagnostics, f"{flow_file} was refused")
+        flow_id = result.flow
+    if not loaded:
+        assert flow_id is not None
+        deployed = sorted(sim.registry.current_versions())
+        if flow_id not in deployed:
+            raise CliError(f"no flow '{flow_id}' in {folder} (there: {', '.join(deployed)})")
+        _interactive(sim, flow_id, caller, called, output, moment.tzinfo if moment else None)
+        return
+    results = [
+        r for s in loaded for r in sc.run_script(s, sim, flow=flow_id, caller=caller, called=called)
+    ]
+    _print_results(results)
+    if output is not None:
+        write_atomic(output, _json([r.to_data() for r in results]))
+    sys.exit(ExitCode.CLEAN if all(r.passed for r in results) else ExitCode.FINDINGS)
+
+
+def _moment(at: str | None) -> datetime | None:
+    if at is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{at}' is not an ISO date and time like 2026-11-23T10:00:00-05:00",
+            param_hint="'--at'",
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _flow_file(flow: str | None) -> Path | None:
+    """FLOW as a file, None when it is a flow id; a path that names no file is an error."""
+    if flow is None:
+        return None
+    path = Path(flow)
+    if path.is_file():
+        return path
+    if path.suffix.lower() in (".json", ".flow") or "/" in flow or "\\" in flow:
+        raise CliError(f"{flow}: no such flow file (give a file, or a flow id with --flows DIR)")
+    return None
+
+
+def _load_scripts(paths: list[Path]) -> list[Any]:
+    """Every script, or all their problems on stderr and exit 2."""
+    from runtime.script import ScriptError, load_script
+
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_script(path))
+        except ScriptError as e:
+            problems.append(e.message)
+    for problem in problems:
+        click.echo(f"sce: error: {problem}", err=True)
+    if problems:
+        sys.exit(ExitCode.ERROR)
+    return loaded
+
+
+def _default_flows(scripts: list[Any]) -> Path:
+    """The first script's folder when it holds flows, else ./flows."""
+    for script in scripts[:1]:
+        folder = script.path.parent
+        if any(p.suffix.lower() in (".json", ".flow") for p in folder.iterdir()):
+            return Path(folder)
+    if not Path("flows").is_dir():
+        raise CliError("no ./flows folder here: say where the flows are with --flows DIR")
+    return Path("flows")
+
+
+def _simulator(folder: Path, **options: object) -> Any:
+    """A simulator with every flow of `folder` deployed; refused flows end the command (exit 1)
+    with their errors printed like `sce lint` prints them."""
+    import logging
+
+    from runtime.config import load_config
+    from runtime.errors import DeployRefused
+    from runtime.script import simulator_for
+
+    settings = load_settings(Path.cwd())
+    deploy_log = logging.getLogger("sce.deploy")
+    level = deploy_log.level
+    deploy_log.setLevel(logging.ERROR)  # the refusals are printed below, with their reasons
+    try:
+        return simulator_for([folder], config=load_config(Path.cwd()), settings=settings, **options)
+    except DeployRefused as e:
+        _report_refused(e.diagnostics, f"flows {e.message}")  # type: ignore[arg-type]
+    finally:
+        deploy_log.setLevel(level)
+
+
+def _report_refused(diagnostics: list[Diagnostic], message: str) -> NoReturn:
+    found = sorted(diagnostics, key=lambda d: d.sort_key)
+    text = render(found, OutputFormat.TEXT, sources=_sources_for(found), summary=False)
+    click.echo(text, err=True, nl=False)
+    click.echo(f"sce: {message}", err=True)
+    sys.exit(ExitCode.FINDINGS)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True, emoji=False)
+
+
+def _print_results(results: list[Any]) -> None:
+    from rich.text import Text
+
+    console = _console()
+    for r in results:
+        mark = Text("PASS", "green") if r.passed else Text("FAIL", "bold red")
+        console.print(Text.assemble(mark, f" {r.script.path}:{r.call.line} {r.call.name}"))
+        if r.failure is not None:
+            f = r.failure
+            console.print(Text(f"  {f.path}:{f.line}: {f.step}", "red"))
+            console.print(Text(f"    {f.message}", "red"))
+    failed = sum(not r.passed for r in results)
+    calls = "1 call" if len(results) == 1 else f"{len(results)} calls"
+    console.print(f"{calls}: {len(results) - failed} passed, {failed} failed")
+
+
+def _interactive(
+    sim: Any,
+    flow_id: str,
+    caller: str | None,
+    called: str | None,
+    output: Path | None,
+    tz: tzinfo | None,
+) -> None:
+    """One call, driven line by line from stdin; times shown in the zone of --at."""
+    from rich.text import Text
+
+    from runtime import script as sc
+    from runtime.errors import RuntimeFault
+
+    console = _console()
+    options = {k: v for k, v in (("caller", caller), ("called", called)) if v}
+    simulated = sim.call(flow_id, **options)
+    vars_ = simulated.session.vars
+    clock = datetime.fromtimestamp(sim.now, tz).astimezone(tz).isoformat(timespec="seconds")
+    console.print(
+        Text(
+            f"Calling {flow_id} ({simulated.session.version[:12]}) from {vars_.get('caller')} "
+            f"to {vars_.get('called')} at {clock}; type `help` for what the caller can do",
+            "bold",
+        )
+    )
+    shown = 0
+    while True:
+        actions = simulated.actions
+        for action in actions[shown:]:
+            _show_action(console, action)
+        shown = len(actions)
+        if simulated.ended:
+            break
+        waiting = sc.waiting_for(simulated)
+        if waiting is None:  # pragma: no cover  (an active call always waits on something)
+            break
+        console.print(Text(f"? {sc.describe_wait(simulated, waiting)}", "cyan"))
+        line = _read_line(console)
+        if line is None:
+            console.print(Text("(end of input: the caller hangs up)", "dim"))
+            simulated.hang_up()
+            continue
+        if line.strip().lower() in ("help", "?"):
+            console.print(Text(sc.REPLY_HELP))
+            continue
+        step = None
+        try:
+            step = sc.parse_reply(line, waiting)
+            if step is not None:
+                turns = len(simulated.turns)
+                sc.perform(simulated, step)
+                if len(simulated.turns) > turns and not simulated.last:
+                    console.print(Text("(nothing happens)", "dim"))
+        except sc.Mismatch as e:
+            console.print(Text(e.message, "red"))
+        except RuntimeFault as e:
+            console.print(Text(f"the call is lost: {e.message}", "red"))
+            break
+        if step is not None and step.kind == "wait":
+            moved = datetime.fromtimestamp(sim.now, tz).astimezone(tz).isoformat(timespec="seconds")
+            console.print(Text(f"(the clock is now {moved})", "dim"))
+    path = " → ".join(simulated.path)
+    console.print(Text.assemble(("Path: ", "bold"), path))
+    ended = sc.end_reason(simulated) if simulated.ended else "no (still waiting)"
+    console.print(Text.assemble(("Ended: ", "bold"), ended))
+    summary = simulated.session.vars.get("summary")
+    if summary:
+        console.print(Text.assemble(("Summary: ", "bold"), str(summary)))
+    if output is not None:
+        write_atomic(output, _json(_call_data(simulated)))
+
+
+def _read_line(console: Any) -> str | None:
+    """The caller's next line; None at the end of input. Piped input is echoed, so the
+    transcript reads like the conversation it was."""
+    from rich.text import Text
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        console.print("> ", end="")
+    line = sys.stdin.readline()
+    if not line:
+        if interactive:
+            console.print()
+        return None
+    line = line.rstrip("\r\n")
+    if not interactive:
+        console.print(Text(f"> {line}", "bold"))
+    return line
+
+
+def _show_action(console: Any, action: object) -> None:
+    import json
+
+    from rich.text import Text
+
+    from runtime import actions as act
+
+    if isinstance(action, act.Trace):
+        text = f"  · {action.node}"
+        if action.note:
+            text += f" — {action.note}"
+        if action.changed:
+            text += ": " + ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False, default=str)}"
+                for k, v in action.changed.items()
+            )
+        console.print(Text(text, "dim"))
+    elif isinstance(action, act.Play):
+        mark = action.language + (f" audio={action.audio}" if action.audio else "")
+        console.print(Text.assemble((f"[{mark}] ", "magenta"), action.text))
+    elif isinstance(action, act.Fetch):
+        console.print(Text(f"    {action.method} {action.url}", "dim"))
+    elif isinstance(action, act.SendSms):
+        console.print(Text.assemble((f"SMS to {action.to}: ", "magenta"), action.message))
+    elif isinstance(action, act.Record) and action.beep:
+        console.print(Text("(beep)", "magenta"))
+    elif isinstance(action, act.Transfer):
+        where = f"queue {action.queue}" if action.queue else action.number or "?"
+        attach = ", ".join(f"{k}={v!r}" for k, v in action.attach.items())
+        console.print(Text(f"transfer to {where}" + (f" with {attach}" if attach else ""), "dim"))
+    elif isinstance(action, act.Hangup):
+        console.print(Text(f"hangup ({action.reason or 'no reason'})", "magenta"))
+
+
+def _call_data(simulated: Any) -> dict[str, object]:
+    from runtime.actions import action_to_data
+    from runtime.script import end_reason
+
+    return {
+        "flow": simulated.session.flow,
+        "version": simulated.session.version,
+        "call_id": simulated.call_id,
+        "path": simulated.path,
+        "ended": simulated.ended,
+        "reason": end_reason(simulated) if simulated.ended else None,
+        "vars": simulated.session.vars,
+        "actions": [action_to_data(a) for a in simulated.actions],
+    }

@@ -28,6 +28,10 @@ from sce.lint.rule import by_name_or_code
 DEFAULT_SPEECH_RATE = {"en": 15.0, "zh": 4.5, "yue": 4.5, "ja": 7.0, "ko": 7.0, "*": 14.0}
 
 
+#: Tables inside `[tool.sce]` that other parts read (`[tool.sce.runtime]`: runtime/config.py).
+SUBTABLES = frozenset({"runtime"})
+
+
 @dataclass
 class Settings:
     select: list[str] = field(default_factory=lambda: ["SCE"])
@@ -132,6 +136,8 @@ def settings_from(
         f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("origin", "root")
     }
     for key, value in table.items():
+        if key in SUBTABLES:
+            continue
         f = known.get(key)
         if f is None:
             raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(known)})")
