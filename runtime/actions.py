@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 
@@ -126,9 +127,13 @@ WAITING = (Gather, Record, Transfer, Fetch, SendSms)
 
 
 def action_to_data(action: Action) -> dict[str, object]:
-    """The action as JSON-ready data with its kind under "action"."""
+    """The action as JSON-ready data with its kind under "action" (a trace's time in ISO 8601)."""
     data: dict[str, object] = {"action": ACTION_NAMES[type(action)]}
-    fields = action._asdict() if isinstance(action, Trace) else asdict(action)
+    if isinstance(action, Trace):
+        fields = action._asdict()
+        fields["time"] = datetime.fromtimestamp(action.time, UTC).isoformat(timespec="milliseconds")
+    else:
+        fields = asdict(action)
     for key, value in fields.items():
         data[key] = list(value) if isinstance(value, tuple) else value
     return data
