@@ -1,0 +1,231 @@
+"""Menus and collects: prompting, DTMF and speech, no-input and no-match retries."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from runtime import actions as act
+from runtime import events as ev
+from runtime.engine import Run, summed
+from runtime.handlers.common import DEFAULT_TIMEOUT, follow
+from sce import expr
+from sce.compiler.ir import DONE, State
+
+# -- menu and collect ---------------------------------------------------------------------------
+
+
+def _menu_gather(state: State, language: str) -> act.Gather:
+    params = state.params
+    hints = tuple(w for c in params.get("choices", ()) for w in c.get("speech", ()))  # type: ignore[attr-defined]
+    return act.Gather(
+        state.id,
+        language,
+        1,
+        1,
+        None,
+        float(params.get("timeout") or DEFAULT_TIMEOUT),  # type: ignore[arg-type]
+        None,
+        bool(params.get("speech")) or bool(hints),
+        hints,
+        bool(params.get("barge_in", True)),
+    )
+
+
+def _collect_gather(state: State, language: str) -> act.Gather:
+    p = state.params
+    return act.Gather(
+        state.id,
+        language,
+        int(p.get("min_digits", 1)),  # type: ignore[call-overload]
+        int(p.get("max_digits", 20)),  # type: ignore[call-overload]
+        p.get("terminator"),  # type: ignore[arg-type]
+        float(p.get("timeout") or DEFAULT_TIMEOUT),  # type: ignore[arg-type]
+        float(p.get("inter_digit_timeout") or 3),  # type: ignore[arg-type]
+        bool(p.get("speech")),
+        (),
+        bool(p.get("barge_in", True)),
+    )
+
+
+def _ask(run: Run, state: State, lead: str | None = None) -> None:
+    """Say the prompt (after the no-input/no-match prompt `lead`, if any) and wait for input.
+    When every prompt is static the actions are made once per language and shared."""
+    language = run.language
+    cache = run.prompts
+    key = (state.id, language, lead)
+    shared = cache.asks.get(key)
+    if shared is not None:
+        run.out += shared
+        return
+    barge_in = bool(state.params.get("barge_in", True))
+    fields = ("prompt",) if lead is None else (lead, "prompt")
+    actions: list[act.Action] = []
+    for name in fields:
+        play = cache.play(state.id, name, state.params.get(name), language, run.vars, barge_in)  # type: ignore[arg-type]
+        if play is not None:
+            actions.append(play)
+    make = _menu_gather if state.type == "menu" else _collect_gather
+    actions.append(make(state, language))
+    if all(cache.is_shared(state.id, name, language) for name in fields):
+        cache.asks[key] = tuple(actions)
+    run.out.extend(actions)
+
+
+def enter_input(run: Run, state: State, _: ev.Event | None) -> str | None:
+    s = run.session
+    if state.id in s.retries:  # coming back to a menu later starts its retries afresh
+        s.retries = {k: v for k, v in s.retries.items() if k != state.id}
+    run.out.append(act.Trace(state.id, state.type, run.time))
+    try:
+        _ask(run, state)
+    except expr.ExprError as e:
+        return run.fail(state, f"the prompt cannot be said: {e.message}")
+    return None
+
+
+def _retry(run: Run, state: State, kind: str) -> str | None:
+    """No input or no match: count it, re-prompt, or run the exhausted exit after the last try."""
+    s = run.session
+    tries = s.retries.get(state.id, 0) + 1
+    allowed = int(state.params.get("retries", 2))  # type: ignore[call-overload]
+    if tries > allowed:
+        run.add_summary(f"{state.id}: no valid answer after {tries} tries")
+        return follow(run, state, "exhausted", f"{kind} {tries}: exhausted")
+    s.retries = {**s.retries, state.id: tries}
+    run.trace(state, note=f"{kind} {tries} of {allowed + 1}")
+    try:
+        _ask(run, state, kind.replace("-", "_"))
+    except expr.ExprError as e:
+        return run.fail(state, f"the prompt cannot be said: {e.message}")
+    return None
+
+
+_SPOKEN_DIGITS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*", "hash": "#", "pound": "#",
+    "零": "0", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+    "七": "7", "八": "8", "九": "9",
+}  # fmt: skip
+_WORD = re.compile(r"[a-z]+|[^\sa-z]")
+
+
+def _spoken_keys(text: str) -> str:
+    """Keys a caller said: "one two three" or "一二三" or "123" → "123"."""
+    out = []
+    for token in _WORD.findall(text.lower()):
+        if token.isdigit() or token in ("*", "#"):
+            out.append(token)
+        elif token in _SPOKEN_DIGITS:
+            out.append(_SPOKEN_DIGITS[token])
+    return "".join(out)
+
+
+def _said_choice(state: State, text: str) -> str | None:
+    """The key of the choice whose words the caller said, else a key they said."""
+    said = text.strip().lower()
+    for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
+        for word in choice.get("speech", ()):
+            if re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", said):
+                return choice["key"]  # type: ignore[no-any-return]
+    keys = _spoken_keys(said)
+    return keys[:1] if len(keys) == 1 else None
+
+
+def _choices(run: Run, state: State) -> dict[str, tuple[str, str]]:
+    """key → (next state, what the summary says of it), made once per menu."""
+    table = run.prompts.choices.get(state.id)
+    if table is None:
+        table = {}
+        for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
+            key, label = choice["key"], choice.get("label")
+            target = state.on.get("key:" + key)
+            if target is not None:
+                table[key] = (
+                    target,
+                    f"{state.id}: pressed {key}" + (f" ({label})" if label else ""),
+                )
+        run.prompts.choices[state.id] = table
+    return table
+
+
+def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
+    kind = type(event)
+    if kind is ev.Digits:
+        digits = event.digits  # type: ignore[union-attr]
+        choices = run.prompts.choices.get(state.id) or _choices(run, state)
+        choice = choices.get(digits[:1])
+        if choice is not None:  # the common case, kept short
+            values = run.session.vars
+            run.session.vars = {
+                **values,
+                "last_digits": digits,
+                "summary": summed(values.get("summary"), choice[1]),
+            }
+            return choice[0]
+        run.assign({"last_digits": digits})
+        key = digits[:1]
+    elif kind is ev.Speech:
+        run.assign({"last_speech": event.text})  # type: ignore[union-attr]
+        if not event.text.strip():  # type: ignore[union-attr]
+            return _retry(run, state, "no-input")
+        key = _said_choice(state, event.text) or "?"  # type: ignore[union-attr]
+        choice = _choices(run, state).get(key)
+        if choice is not None:
+            run.add_summary(choice[1])
+            return choice[0]
+    elif kind is ev.Timeout:
+        return _retry(run, state, "no-input")
+    else:
+        return None
+    if not key:
+        return _retry(run, state, "no-input")
+    if key == state.params.get("repeat_key"):
+        run.trace(state, note="repeat")
+        _ask(run, state)
+        return None
+    return _retry(run, state, "no-match")
+
+
+@lru_cache(maxsize=1024)
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def _valid_digits(state: State, digits: str) -> bool:
+    p = state.params
+    if not digits or not (
+        int(p.get("min_digits", 1)) <= len(digits) <= int(p.get("max_digits", 20))  # type: ignore[call-overload]
+    ):
+        return False
+    pattern = p.get("pattern")
+    if pattern:
+        return _pattern(str(pattern)).search(digits) is not None
+    return digits.isdigit()
+
+
+def resume_collect(run: Run, state: State, event: ev.Event | None) -> str | None:
+    kind = type(event)
+    if kind is ev.Timeout:
+        return _retry(run, state, "no-input")
+    if kind is ev.Digits:
+        digits = event.digits  # type: ignore[union-attr]
+        terminator = state.params.get("terminator")
+        if terminator and digits.endswith(terminator):  # type: ignore[arg-type]
+            digits = digits[: -len(terminator)]  # type: ignore[arg-type]
+    elif kind is ev.Speech:
+        run.assign({"last_speech": event.text})  # type: ignore[union-attr]
+        digits = _spoken_keys(event.text)  # type: ignore[union-attr]
+    else:
+        return None
+    if not digits:
+        return _retry(run, state, "no-input")
+    if not _valid_digits(state, digits):
+        run.assign({"last_digits": digits})
+        return _retry(run, state, "no-match")
+    # Digits stay text (an account number may start with 0): the compiler refuses number targets.
+    changed = {str(state.params["variable"]): digits, "last_digits": digits}
+    run.assign(changed)
+    run.add_summary(f"{state.id}: entered {len(digits)} digits")
+    run.trace(state, changed, note="collected")
+    return follow(run, state, DONE)

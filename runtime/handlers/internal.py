@@ -1,0 +1,131 @@
+"""Nodes the engine runs by itself: play, hangup, set, branch, schedule, language, subflow."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from runtime import events as ev
+from runtime.engine import SHARED_BUILTINS, Run, initial_vars
+from runtime.handlers.common import evaluate, follow
+from runtime.prompts import render_text
+from runtime.schedule import HOLIDAY, classify
+from sce import expr
+from sce.compiler.ir import DONE, State
+from sce.expr.values import truthy
+
+# -- play, hangup -------------------------------------------------------------------------------
+
+
+def enter_play(run: Run, state: State, _: ev.Event | None) -> str | None:
+    run.trace(state)
+    try:
+        run.play(
+            state, "prompt", bool(state.params.get("barge_in")), int(state.params.get("loop") or 1)
+        )  # type: ignore[call-overload]
+    except expr.ExprError as e:
+        return run.fail(state, f"the prompt cannot be said: {e.message}")
+    return follow(run, state, DONE)
+
+
+def enter_hangup(run: Run, state: State, _: ev.Event | None) -> str | None:
+    run.trace(state)
+    with suppress(expr.ExprError):  # a goodbye that cannot be said is skipped: the call ends
+        run.play(state, "prompt")
+    if state.params.get("return") and run.session.stack:
+        frame = run.session.stack[-1]
+        node = run.pop_frame(frame["outputs"])  # type: ignore[arg-type]
+        return follow(run, run.flow.states[node], DONE)
+    run.end(state.params.get("reason"))  # type: ignore[arg-type]
+    return None
+
+
+# -- internal nodes: set, branch, schedule, language ----------------------------------------------
+
+
+def enter_set(run: Run, state: State, _: ev.Event | None) -> str | None:
+    values = dict(run.vars)
+    changed: dict[str, object] = {}
+    for name, expression in state.params.get("assign", {}).items():  # type: ignore[attr-defined]
+        try:
+            values[name] = changed[name] = evaluate(expression, values)
+        except expr.ExprError as e:
+            return run.fail(state, f"cannot set '{name}': {e.message}")
+    run.session.vars = values
+    run.trace(state, changed)
+    return follow(run, state, DONE)
+
+
+def enter_branch(run: Run, state: State, _: ev.Event | None) -> str | None:
+    run.trace(state)
+    env = run.vars
+    for i, case in enumerate(state.params.get("cases", ())):  # type: ignore[arg-type]
+        try:
+            if truthy(evaluate(case["when"], env)):
+                return state.on[f"case:{i}"]
+        except expr.ExprError as e:
+            return run.fail(state, f"condition {i + 1} failed: {e.message}")
+    return follow(run, state, "default")
+
+
+def enter_schedule(run: Run, state: State, _: ev.Event | None) -> str | None:
+    try:
+        verdict = classify(state.params, run.time)
+    except (ValueError, KeyError) as e:
+        return run.fail(state, f"cannot read the schedule: {e}")
+    run.trace(state, note=verdict)
+    if verdict == HOLIDAY and HOLIDAY not in state.on:
+        verdict = "closed"
+    return follow(run, state, verdict)
+
+
+def enter_language(run: Run, state: State, _: ev.Event | None) -> str | None:
+    try:
+        wanted = render_text(state.params["language"], run.vars).strip()
+    except expr.ExprError as e:
+        return run.fail(state, f"cannot work out the language: {e.message}")
+    languages = run.flow.languages
+    match = next((lang for lang in languages if lang.lower() == wanted.lower()), None)
+    if match is None:  # "zh" picks "zh-CN" when the flow has one Chinese
+        match = next(
+            (lang for lang in languages if lang.lower().split("-")[0] == wanted.lower()), None
+        )
+    if match is None:
+        return run.fail(state, f"'{wanted}' is not one of the flow's languages")
+    run.assign({"language": match})
+    run.trace(state, {"language": match})
+    return follow(run, state, DONE)
+
+
+# -- subflow ----------------------------------------------------------------------------------------
+
+
+def enter_subflow(run: Run, state: State, _: ev.Event | None) -> str | None:
+    s = run.session
+    p = state.params
+    flow_id = str(p["flow"])
+    version = s.pins.get(flow_id)
+    try:
+        if version is None:
+            raise LookupError(f"the call has no version of '{flow_id}' pinned")
+        child = run.flow_of(version)
+        inputs = {name: evaluate(e, run.vars) for name, e in p.get("inputs", {}).items()}  # type: ignore[attr-defined]
+    except (LookupError, expr.ExprError) as e:
+        message = e.message if isinstance(e, expr.ExprError) else str(e)
+        return follow(run, state, "error", f"error: cannot run subflow '{flow_id}': {message}")
+    run.trace(state, inputs)
+    frame = {
+        "flow": flow_id,
+        "version": version,
+        "node": state.id,
+        "outputs": dict(p.get("outputs", {})),  # type: ignore[call-overload]
+        "vars": s.vars,
+        "retries": s.retries,
+        "error_handled": s.error_handled,
+    }
+    base = {name: s.vars[name] for name in SHARED_BUILTINS if name in s.vars}
+    s.vars = initial_vars(child, {**base, **inputs})
+    s.retries = {}
+    s.error_handled = False
+    s.stack = (*s.stack, frame)
+    run.enter_flow(child)
+    return child.start

@@ -1,0 +1,161 @@
+"""Nodes that wait for the world outside the call: http, sms, record, transfer."""
+
+from __future__ import annotations
+
+import math
+from contextlib import suppress
+
+from runtime import actions as act
+from runtime import events as ev
+from runtime.effects.http import save_values
+from runtime.engine import Run
+from runtime.handlers.common import DEFAULT_HTTP_TIMEOUT, evaluate, follow
+from runtime.prompts import pick, render_text
+from sce import expr
+from sce.compiler.ir import DONE, State
+
+# -- effects: http, sms, record -------------------------------------------------------------------
+
+
+def enter_http(run: Run, state: State, _: ev.Event | None) -> str | None:
+    p = state.params
+    env = run.vars
+    try:
+        url = render_text(p["url"], env)
+        headers = {k: render_text(v, env) for k, v in p.get("headers", {}).items()}  # type: ignore[attr-defined]
+        body = {k: render_text(v, env) for k, v in p.get("body", {}).items()}  # type: ignore[attr-defined]
+    except expr.ExprError as e:
+        return follow(run, state, "error", f"error: the request cannot be built: {e.message}")
+    run.trace(state)
+    timeout = float(p.get("timeout") or DEFAULT_HTTP_TIMEOUT)  # type: ignore[arg-type]
+    run.out.append(
+        act.Fetch(state.id, str(p.get("method", "GET")), url, timeout, headers, body or None)
+    )
+    return None
+
+
+def resume_http(run: Run, state: State, event: ev.Event | None) -> str | None:
+    if type(event) is not ev.HttpResult:
+        return None
+    if not event.ok:  # type: ignore[union-attr]
+        detail = event.error or f"HTTP {event.status}"  # type: ignore[union-attr]
+        return follow(run, state, "error", f"error: {detail}")
+    values, problem = save_values(event.body, state.params.get("save", {}))  # type: ignore[union-attr,arg-type]
+    if problem is not None:
+        return follow(run, state, "error", f"error: {problem}")
+    run.assign(values)
+    run.trace(state, values, note=f"HTTP {event.status}")  # type: ignore[union-attr]
+    return follow(run, state, DONE)
+
+
+def enter_sms(run: Run, state: State, _: ev.Event | None) -> str | None:
+    p = state.params
+    found = pick(p.get("message", {}), run.language, run.flow.languages[0])  # type: ignore[arg-type]
+    try:
+        to = render_text(p.get("to", "{caller}"), run.vars)
+        message = render_text(found[1], run.vars) if found else ""
+    except expr.ExprError as e:
+        return follow(run, state, "error", f"error: the message cannot be written: {e.message}")
+    run.trace(state)
+    run.out.append(act.SendSms(state.id, to, message))
+    return None
+
+
+def resume_sms(run: Run, state: State, event: ev.Event | None) -> str | None:
+    if type(event) is not ev.SmsResult:
+        return None
+    if not event.ok:  # type: ignore[union-attr]
+        return follow(run, state, "error", f"error: {event.error or 'not sent'}")  # type: ignore[union-attr]
+    return follow(run, state, DONE)
+
+
+def enter_record(run: Run, state: State, _: ev.Event | None) -> str | None:
+    p = state.params
+    run.trace(state)
+    try:
+        run.play(state, "prompt")
+    except expr.ExprError as e:
+        return run.fail(state, f"the prompt cannot be said: {e.message}")
+    run.out.append(
+        act.Record(
+            state.id,
+            float(p.get("max_length", 120)),  # type: ignore[arg-type]
+            float(p.get("silence_timeout", 5)),  # type: ignore[arg-type]
+            bool(p.get("beep", True)),
+            p.get("finish_key"),  # type: ignore[arg-type]
+            bool(p.get("transcribe")),
+        )
+    )
+    return None
+
+
+def resume_record(run: Run, state: State, event: ev.Event | None) -> str | None:
+    if type(event) is not ev.RecordingResult:
+        return None
+    if not event.url or event.duration <= 0:  # type: ignore[union-attr]
+        return follow(run, state, "no_audio", "no audio")
+    variable = state.params.get("variable")
+    changed: dict[str, object] = {str(variable): event.url} if variable else {}  # type: ignore[union-attr]
+    run.assign(changed)
+    run.add_summary(f"{state.id}: left a {math.ceil(event.duration)} s recording")  # type: ignore[union-attr]
+    run.trace(state, changed, note="recorded")
+    return follow(run, state, DONE)
+
+
+# -- transfer -------------------------------------------------------------------------------------
+
+
+def enter_transfer(run: Run, state: State, _: ev.Event | None) -> str | None:
+    p = state.params
+    env = run.vars
+    try:
+        priority = evaluate(p["priority"], env) if p.get("priority") is not None else None
+        number = render_text(p["number"], env) if p.get("number") else None
+        attach = {k: render_text(v, env) for k, v in p.get("attach", {}).items()}  # type: ignore[attr-defined]
+    except expr.ExprError as e:
+        return follow(run, state, "failure", f"error: the transfer cannot be set up: {e.message}")
+    run.trace(state, note=f"to {p.get('queue') or number}")
+    run.out.append(
+        act.Transfer(
+            state.id,
+            run.language,
+            p.get("queue"),  # type: ignore[arg-type]
+            number,
+            tuple(p.get("skills", ())),  # type: ignore[arg-type]
+            priority,  # type: ignore[arg-type]
+            attach,
+            p.get("hold_music"),  # type: ignore[arg-type]
+            float(p.get("announce_every") or 60),  # type: ignore[arg-type]
+            p.get("max_wait"),  # type: ignore[arg-type]
+            p.get("leave_key"),  # type: ignore[arg-type]
+        )
+    )
+    return None
+
+
+def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | None:
+    kind = type(event)
+    if kind is ev.QueueUpdate:
+        minutes = math.ceil(max(event.estimated_wait, 0) / 60)  # type: ignore[union-attr]
+        run.assign({"estimated_wait": minutes, "queue_position": event.position})  # type: ignore[union-attr]
+        with suppress(expr.ExprError):  # else the caller keeps hearing the hold music
+            run.play(state, "wait_announcement")
+        return None
+    if kind is ev.Digits:
+        if event.digits[:1] != state.params.get("leave_key"):  # type: ignore[union-attr]
+            return None
+        run.add_summary(f"{state.id}: left the queue")
+        return follow(run, state, "leave", "left the queue")
+    if kind is not ev.TransferResult:
+        return None
+    outcome = event.outcome  # type: ignore[union-attr]
+    if outcome == "left":
+        run.add_summary(f"{state.id}: left the queue")
+        return follow(run, state, "leave", "left the queue")
+    if outcome == "completed":
+        run.trace(state, note="transferred")
+        run.end("transferred")
+        return None
+    return follow(
+        run, state, "failure", f"transfer {outcome}" + (f": {event.detail}" if event.detail else "")
+    )  # type: ignore[union-attr]
