@@ -39,3 +39,11 @@ class EffectBlocked(RuntimeFault):
 
 class StoreUnavailable(RuntimeFault):
     """The session store cannot be reached (Redis down, wrong URL)."""
+
+
+class ScriptError(RuntimeFault):
+    """A script (or stub file) that cannot be run as written; the message starts `file:line:`."""
+
+
+class Mismatch(RuntimeFault):
+    """A caller step that does not fit what the call waits for (keys during a recording...)."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from sce import cli as cli_module
 from sce.cli import cli
+from sce.cli import lint as lint_module
 from sce.compiler import CompiledFlow
 from sce.lint import RULES
 
@@ -311,7 +311,7 @@ def test_lint_progress_bar(project: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for i in range(3):
         write(project / "many" / f"f{i}.flow", CLEAN.replace("flow small", f"flow f{i}"))
     write(project / "many" / "ghosts.flow", BROKEN_EXIT)
-    monkeypatch.setattr(cli_module, "_wants_progress", lambda count: True)
+    monkeypatch.setattr(lint_module, "_wants_progress", lambda count: True)
     result = run("lint", "many")
     assert result.exit_code == 1
     assert result.stdout.count(" SCE102 ") == 1

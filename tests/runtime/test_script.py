@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from runtime import actions as act
-from runtime.errors import DeployRefused
-from runtime.script import (
-    Mismatch,
-    ScriptError,
+from runtime.errors import DeployRefused, Mismatch, ScriptError
+from runtime.scripts import (
     Step,
     describe_wait,
     load_script,

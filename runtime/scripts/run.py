@@ -1,0 +1,195 @@
+"""Running call scripts on a simulator: every call from its `at`, with its stubs, step by step
+until the first expectation that does not hold, which becomes the call's `Failure`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from runtime import actions as act
+from runtime.errors import DeployRefused, Mismatch, RuntimeFault, ScriptError
+from runtime.registry import DeployResult
+from runtime.scripts.checks import CHECKS
+from runtime.scripts.steps import ACTIONS, Script, ScriptCall, Step
+from runtime.scripts.waits import describe_wait, end_reason, waiting_for
+from runtime.simulator import SimulatedCall, Simulator
+from sce.diagnostics import Severity
+from sce.lint import Settings
+from sce.lint.runner import collect_files
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first step of a call that did not hold: where it is, and what happened instead."""
+
+    path: str
+    line: int
+    call: str
+    step: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.call}: {self.step}: {self.message}"
+
+
+@dataclass
+class CallResult:
+    script: Script
+    call: ScriptCall
+    simulated: SimulatedCall | None
+    failure: Failure | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+    def to_data(self) -> dict[str, object]:
+        sim = self.simulated
+        return {
+            "script": str(self.script.path),
+            "call": self.call.name,
+            "line": self.call.line,
+            "passed": self.passed,
+            "failure": str(self.failure) if self.failure else None,
+            "path": sim.path if sim else [],
+            "ended": sim.ended if sim else None,
+        }
+
+
+# -- the simulator ----------------------------------------------------------------------------
+
+
+def simulator_for(paths: Iterable[str | Path], **options: object) -> Simulator:
+    """A simulator with every flow under `paths` deployed, like `Simulator.from_paths`, except
+    that refused flows raise DeployRefused carrying all their diagnostics, to print like lint."""
+    sim = Simulator(**options)  # type: ignore[arg-type]
+    files, problems = collect_files(paths, sim.registry.settings or Settings())
+    if problems:
+        raise ScriptError("; ".join(problems))
+    refused: list[DeployResult] = []
+    for path in sorted(files, key=lambda p: (p.stem, p.suffix != ".json")):
+        if path.stem in sim.registry.current_versions():
+            continue  # the .flow twin of a .json already deployed
+        result = sim.deploy(path, who="sce call")
+        if not result.ok:
+            refused.append(result)
+    if refused:
+        diagnostics = [d for r in refused for d in r.diagnostics if d.severity is Severity.ERROR]
+        names = ", ".join(str(r.source) for r in refused)
+        raise DeployRefused(f"refused (errors above): {names}", diagnostics)
+    return sim
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def run_script(
+    script: Script,
+    sim: Simulator,
+    *,
+    flow: str | None = None,
+    caller: str | None = None,
+    called: str | None = None,
+) -> list[CallResult]:
+    """Run every call of `script`; `flow`, `caller`, `called` are the defaults for calls that do
+    not name their own. Each call starts at its `at` (else at the simulator's clock as it was)
+    and with its stubs before the simulator's own."""
+    start = sim.now
+    base_stubs = sim.effects.stubs
+    results = []
+    try:
+        for call in script.calls:
+            sim.now = call.at if call.at is not None else start
+            sim.effects.stubs = [*call.http, *base_stubs]
+            results.append(_run_call(script, call, sim, flow, caller, called))
+    finally:
+        sim.effects.stubs = base_stubs
+        sim.now = start
+    return results
+
+
+def _run_call(
+    script: Script,
+    call: ScriptCall,
+    sim: Simulator,
+    flow: str | None,
+    caller: str | None,
+    called: str | None,
+) -> CallResult:
+    flow_id = call.flow or flow
+    result = CallResult(script, call, None)
+
+    def failed(line: int, step: str, message: str) -> CallResult:
+        result.failure = Failure(str(script.path), line, call.name, step, message)
+        return result
+
+    if flow_id is None:
+        return failed(
+            call.line, "flow", "no flow to call: give `flow:` or FLOW on the command line"
+        )
+    options = {
+        k: v for k, v in (("caller", call.caller or caller), ("called", call.called or called)) if v
+    }
+    try:
+        result.simulated = sim.call(flow_id, **options)  # type: ignore[arg-type]
+    except RuntimeFault as e:
+        return failed(call.line, f"flow: {flow_id}", e.message)
+    simulated = result.simulated
+    turn_start = 0
+    for step in call.steps:
+        if step.kind in ACTIONS:
+            before = len(simulated.turns)
+            try:
+                perform(simulated, step)
+            except RuntimeFault as e:
+                return failed(step.line, step.label, e.message)
+            if step.kind != "wait":
+                turn_start = before
+            continue
+        turn = [a for t in simulated.turns[turn_start:] for a in t.actions]
+        problem = CHECKS[step.kind](step.arg, simulated, turn)
+        if problem is not None:
+            return failed(step.line, step.label, problem)
+    return result
+
+
+def perform(call: SimulatedCall, step: Step) -> None:
+    """Do a caller step; Mismatch when it does not fit what the call waits for."""
+    arg = step.arg
+    if step.kind == "wait":
+        call.sim.wait(float(arg))  # type: ignore[arg-type]
+        return
+    waiting = waiting_for(call)
+    if waiting is None:
+        raise Mismatch(f"cannot {step.kind}: the call already ended ({end_reason(call)})")
+    wanted = {
+        "press": (act.Gather, act.Transfer),
+        "say": (act.Gather,),
+        "silence": (act.Gather,),
+        "record": (act.Record,),
+        "queue": (act.Transfer,),
+        "transfer": (act.Transfer,),
+        "hangup": (act.Gather, act.Record, act.Transfer),
+    }[step.kind]
+    if not isinstance(waiting, wanted):
+        raise Mismatch(
+            f"cannot {step.kind} now: the call waits for {describe_wait(call, waiting, brief=True)}"
+        )
+    if step.kind == "press":
+        call.press(str(arg))
+    elif step.kind == "say":
+        call.say(str(arg))
+    elif step.kind == "silence":
+        call.silence()
+    elif step.kind == "hangup":
+        call.hang_up()
+    elif step.kind == "record":
+        r: dict = arg  # type: ignore[assignment,type-arg]
+        call.record(r["url"], float(r["seconds"]), r.get("transcript"))
+    elif step.kind == "queue":
+        q: dict = arg  # type: ignore[assignment,type-arg]
+        call.queue(float(q["wait"]), int(q["position"]))
+    else:
+        t: dict = arg  # type: ignore[assignment,type-arg]
+        call.transfer(str(t["outcome"]), t.get("detail"))

@@ -1,0 +1,127 @@
+"""What the commands of `sce` share: the error that ends a command with exit 2, the group that
+turns every expected error into one, path and `-o` options, and the way flows are loaded and
+their problems printed (always like `sce lint` prints them)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sce.diagnostics import Diagnostic
+from sce.errors import SceError
+from sce.files import kind_of, write_atomic
+from sce.loader import LoadedFlow, load_path
+from sce.report import ExitCode, OutputFormat, render
+from sce.source import Source
+
+
+class CliError(click.ClickException):
+    """A problem with the settings, the files or the system: message on stderr, exit 2."""
+
+    exit_code = ExitCode.ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"sce: error: {self.format_message()}", err=True)
+
+
+class SceGroup(click.Group):
+    """Turns every SceError, OSError and UnicodeError of a command into a CliError."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # click ends quietly when the reader of stdout goes away
+        except SceError as e:
+            raise CliError(e.message) from None
+        except UnicodeError as e:
+            raise CliError(f"cannot encode or decode text: {e}") from None
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise CliError(f"{where}{e.strerror or e}") from None
+
+
+class NonEmptyPath(click.Path):
+    """A path argument or option; an empty one is a usage error (`Path("")` would mean ".")."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        if isinstance(value, str) and value == "":
+            self.fail("an empty path names no file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """`-o/--output FILE`, which every command that prints something offers."""
+    return click.option(
+        "-o", "--output", type=NonEmptyPath(dir_okay=False, path_type=Path), help=help_text
+    )
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print text, or write it atomically to `output`."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+def report_load_errors(loaded: LoadedFlow) -> None:
+    """A flow's load diagnostics on stderr, like `sce lint` prints them."""
+    sources = {loaded.path or "": loaded.source}
+    found = sorted(loaded.diagnostics, key=lambda d: d.sort_key)
+    click.echo(
+        render(found, OutputFormat.TEXT, sources=sources, summary=False),
+        err=True,
+        nl=False,
+    )
+
+
+def require_flow_file(path: Path) -> None:
+    """A usage error (exit 2) unless `path` is a regular file: a folder, a named pipe (whose
+    reader would block forever) or a missing file is never read as a flow."""
+    if not path.is_file():
+        if path.is_dir():
+            raise CliError(f"{path}: a folder, not a flow file")
+        kind = kind_of(path)
+        if kind is not None:
+            raise CliError(f"{path}: {kind}, not a flow file (only regular files are read)")
+        raise CliError(f"{path}: no such file")
+
+
+def load_sound(path: Path) -> LoadedFlow:
+    """Load one flow; on load errors print them and exit 1."""
+    require_flow_file(path)
+    loaded = load_path(path)
+    if not loaded.ok:
+        report_load_errors(loaded)
+        sys.exit(ExitCode.FINDINGS)
+    return loaded
+
+
+def sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
+    """The text of the files whose findings show a source line (syntax errors)."""
+    sources: dict[str, Source] = {}
+    for d in diagnostics:
+        if d.code == "SCE001" and d.path and d.path not in sources:
+            try:
+                text = Path(d.path).read_bytes().decode("utf-8-sig", errors="replace")
+            except OSError:
+                continue
+            sources[d.path] = Source(d.path, text)
+    return sources
+
+
+def to_json(data: object) -> str:
+    """Data as the JSON that `-o` files and `--format json` hold: indented, UTF-8 as is."""
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
