@@ -8,9 +8,10 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	@echo "Linting the bundled flows (the runtime comes with the next milestone):"
 	$(BIN)/sce lint flows/
-	$(BIN)/sce --help
+	$(BIN)/sce call --script flows/
+	@echo "A test call to the balance line; edit flows/*.flow while you call, then call again:"
+	$(BIN)/sce call balance --flows flows --http flows/systems.http.yaml --watch
 
 test: setup
 	$(BIN)/ruff check .

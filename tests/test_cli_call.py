@@ -317,3 +317,67 @@ def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
     result = run("call", "--flows", FLOWS, *args, input="")
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_watch_deploys_a_saved_change_and_the_next_call_gets_it(tmp_path: Path) -> None:
+    """`sce call --watch`: the analyst edits the flow between two calls and hears the change."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.runtime.flows import broken, greeting
+    from tests.runtime.flows import write as write_flow
+
+    flow = write_flow(tmp_path / "hello.json", greeting("One"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sce.cli", "call", "hello", "--flows", str(tmp_path), "--watch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
+    seen: list[str] = []
+
+    def until(text: str) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            assert line, f"sce call ended before {text!r}: {seen}"
+            seen.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in {seen}")
+
+    def say(line: str) -> None:
+        process.stdin.write(line + "\n")  # type: ignore[union-attr]
+        process.stdin.flush()  # type: ignore[union-attr]
+
+    try:
+        until("One. Press 1 or 0.")
+        write_flow(flow, broken())
+        until("refused")
+        until("the live version stays")
+        write_flow(flow, greeting("Two"))
+        until("(deployed hello")
+        say("1")
+        until("One again.")  # the call in progress stays on its version
+        say("0")
+        until("Enter: call again")
+        say("")
+        until("Two. Press 1 or 0.")  # the next call gets the new one
+        say("0")
+        until("Two, goodbye.")
+        until("Enter: call again")
+        say("q")
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+
+
+def test_the_bundled_business_system_replies_serve_make_run() -> None:
+    """`make run` calls the balance line with flows/systems.http.yaml standing in for the bank."""
+    result = run("call", FLOWS / "balance.json", "--http", FLOWS / "systems.http.yaml", input="1\n")
+    assert result.exit_code == 0
+    assert "Your balance is 12.5 USD." in result.output
+    assert "SMS to +15550100100: Example Bank: your balance is 12.5 USD." in result.output

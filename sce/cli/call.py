@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import click
 
 from sce.cli.common import CliError, NonEmptyPath, output_option, sources_for, to_json
-from sce.cli.console import call_interactively, rich_console
+from sce.cli.console import again, call_interactively, rich_console, watching
 from sce.diagnostics import Diagnostic
 from sce.files import write_atomic
 from sce.lint import load_settings
@@ -47,6 +47,11 @@ from sce.report import ExitCode, OutputFormat, render
     type=NonEmptyPath(path_type=Path),
     help="Run this call script, or every *.calls.yaml in a folder, instead of asking (repeatable).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Deploy the flows folder's changes as they are saved, and call again after each call.",
+)
 @output_option("Write the call, or the scripts' results, as JSON to this file.")
 def call(
     flow: str | None,
@@ -56,13 +61,16 @@ def call(
     at: str | None,
     http_file: Path | None,
     scripts: tuple[Path, ...],
+    watch: bool,
     output: Path | None,
 ) -> None:
     """Call FLOW (a flow file, or a flow id) in the simulator, or run call scripts.
 
     Without --script, the call is interactive: it prints what the caller hears and what the flow
     waits for, and reads what the caller does from stdin, one line a turn (`help` lists them;
-    end of input hangs up). Every flow of the folder is deployed, so subflows work.
+    end of input hangs up). Every flow of the folder is deployed, so subflows work. With
+    --watch, a saved change to a flow is deployed (or refused, with its errors) while you call,
+    and the next call gets it: the one in progress stays on its version.
 
     Exit status: 0 the call ran and every script expectation held, 1 a flow was refused or an
     expectation failed, 2 a usage error or a malformed script.
@@ -91,8 +99,15 @@ def call(
         deployed = sorted(sim.registry.current_versions())
         if flow_id not in deployed:
             raise CliError(f"no flow '{flow_id}' in {folder} (there: {', '.join(deployed)})")
-        call_interactively(sim, flow_id, caller, called, output, moment.tzinfo if moment else None)
-        return
+        tz = moment.tzinfo if moment else None
+        if not watch:
+            call_interactively(sim, flow_id, caller, called, output, tz)
+            return
+        with watching(sim, folder):
+            while True:
+                call_interactively(sim, flow_id, caller, called, output, tz)
+                if not again():
+                    return
     results = [
         r for s in loaded for r in sc.run_script(s, sim, flow=flow_id, caller=caller, called=called)
     ]

@@ -4,12 +4,51 @@ printed turn by turn, and what the caller does, read from stdin one line a turn.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sce.cli.common import to_json
 from sce.files import write_atomic
+
+
+@contextmanager
+def watching(sim: Any, folder: Path) -> Iterator[None]:
+    """Deploy the changes saved in `folder` to the simulator while the block runs, and say so."""
+    from rich.text import Text
+
+    from runtime.watch import FlowWatcher
+
+    console = rich_console()
+
+    def show(result: Any) -> None:
+        if result.ok:
+            line = f"(deployed {result.flow} {str(result.version)[:12]}: {result.result})"
+            console.print(Text(line, "green"))
+        else:
+            console.print(Text(f"(refused {result.source}; the live version stays)", "red"))
+            for error in result.to_data()["errors"]:
+                console.print(Text(f"  {error}", "red"))
+
+    watcher = FlowWatcher(sim.registry, folder, who="sce call --watch", on_result=show)
+    watcher.start(deploy_existing=False)
+    console.print(Text(f"(watching {folder}: saved changes are deployed)", "dim"))
+    try:
+        yield
+    finally:
+        watcher.stop()
+
+
+def again() -> bool:
+    """Whether the caller wants another call (Enter), or is done (q, or end of input)."""
+    from rich.text import Text
+
+    console = rich_console()
+    console.print(Text("? Enter: call again, on the newest version; q: quit", "cyan"))
+    line = _read_line(console)
+    return line is not None and line.strip().lower() not in ("q", "quit", "exit")
 
 
 def rich_console() -> Any:

@@ -1,0 +1,5 @@
+"""`python -m sce.cli` is `sce`."""
+
+from sce.cli import main
+
+main()
