@@ -17,6 +17,7 @@ per-call context they share.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from runtime import actions as act
@@ -186,10 +187,13 @@ _MAX_CACHES = 512
 
 
 def _prompts(flow: CompiledFlow) -> ActionCache:
+    """The shared actions of `flow` (made on first use; the oldest flow's are dropped when too
+    many versions were seen). Threads may race here: the worst outcome is a cache made twice."""
     cache = _CACHES.get(flow.version)
     if cache is None or cache.flow is not flow:
         if len(_CACHES) >= _MAX_CACHES:
-            _CACHES.pop(next(iter(_CACHES)))
+            with suppress(StopIteration, KeyError, RuntimeError):
+                del _CACHES[next(iter(_CACHES))]
         cache = _CACHES[flow.version] = ActionCache(flow)
     return cache
 
