@@ -109,19 +109,30 @@ class Calls:
 
     def _settle(self, turn: Turn) -> Turn:
         """Run the effects the call waits for, feeding their results back, until it waits for
-        the caller or ends."""
-        for _ in range(MAX_EFFECTS_PER_TURN):
-            last = turn.actions[-1] if turn.actions else None
-            if not turn.session.active or last is None:
-                break
+        the caller or ends. Past `MAX_EFFECTS_PER_TURN` effects, the next ones are answered
+        with an error without being run: a flow that fetches in a loop takes its error exits
+        (and the engine's step bound ends the loop), while the caller is never kept waiting."""
+        ran = 0
+        while turn.session.active and turn.actions:
+            last = turn.actions[-1]
             if type(last) is act.Fetch:
-                result: ev.Event = self.effects.fetch(last, self.clock())
+                if ran < MAX_EFFECTS_PER_TURN:
+                    result: ev.Event = self.effects.fetch(last, self.clock())
+                else:
+                    result = ev.HttpResult(self.clock(), error=_TOO_MANY)
             elif type(last) is act.SendSms:
-                result = self.effects.send_sms(last, self.clock())
+                if ran < MAX_EFFECTS_PER_TURN:
+                    result = self.effects.send_sms(last, self.clock())
+                else:
+                    result = ev.SmsResult(self.clock(), ok=False, error=_TOO_MANY)
             else:
                 break
+            ran += 1
             turn.results.append(result)
             self._step(turn, result)
         if not turn.session.active:
             self.registry.release(self.store.versions_in_use())
         return turn
+
+
+_TOO_MANY = f"not run: more than {MAX_EFFECTS_PER_TURN} requests without caller input"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from runtime import actions as act
 from runtime.config import Limits
-from runtime.events import CallerHangup, CallStarted, Digits, Event
+from runtime.events import CallerHangup, CallStarted, Digits, Event, HttpResult, SmsResult
 from runtime.prompts import ActionCache, sorry
 from runtime.session import ENDED, Session
 from sce.compiler.ir import CompiledFlow, State
@@ -234,6 +234,8 @@ def step(
         if actions is not None:
             return s, actions
     run = Run(flow, s, event.time, limits, load)
+    if type(event) in EFFECT_RESULTS:
+        run.budget -= s.quiet
     if type(event) is CallerHangup:
         s.status = ENDED
         if s.state is not None:
@@ -252,8 +254,12 @@ def step(
         state = run.flow.states[s.state]
         target = resume[state.type](run, state, event)
     _walk(run, target, enter)
+    s.quiet = limits.max_steps_per_event - run.budget
     return s, run.out
 
+
+#: Events that answer the flow's own requests, not the caller: they do not renew the step budget.
+EFFECT_RESULTS = frozenset({HttpResult, SmsResult})
 
 #: Whether `step` may take the quick path (the tests compare it with the general one).
 QUICK = True
@@ -285,6 +291,7 @@ def _quick_key(
     s.vars = {**values, "last_digits": event.digits, "summary": summed(values.get("summary"), said)}
     s.state = target
     s.steps += 1
+    s.quiet = 1
     return [act.Trace(target, flow.states[target].type, event.time), *shared]
 
 

@@ -224,17 +224,11 @@ class Registry:
         result.source = source
         self.backend.append_log(result.to_data())
         if result.ok:
-            log.info(
-                "deploy %s %s %s by %s",
-                result.flow,
-                result.result,
-                (result.version or "")[:12],
-                who or "-",
-            )
+            version = (result.version or "")[:12]
+            log.info("deploy of %s: %s %s by %s", result.flow, result.result, version, who or "-")
         else:
-            log.warning(
-                "deploy of %s refused: %d error(s)", result.source, len(result.to_data()["errors"])
-            )  # type: ignore[arg-type]
+            errors = len(result.to_data()["errors"])  # type: ignore[arg-type]
+            log.warning("deploy of %s refused: %d error(s)", source or result.flow, errors)
         return result
 
     # -- keeping in step ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ class Session:
         "started",
         "updated",
         "error_handled",
+        "quiet",
     )
 
     def __init__(
@@ -53,6 +54,7 @@ class Session:
         started: float = 0.0,
         updated: float = 0.0,
         error_handled: bool = False,
+        quiet: int = 0,
     ) -> None:
         self.call_id = call_id
         self.flow = flow
@@ -74,6 +76,9 @@ class Session:
         self.updated = updated
         #: The flow's error handler already ran once in this frame (a second error hangs up).
         self.error_handled = error_handled
+        #: States entered since the caller last did something: effect results (HTTP, SMS) do
+        #: not count as input, so a loop through a fetch is bounded like any loop.
+        self.quiet = quiet
 
     @property
     def language(self) -> str:
@@ -101,6 +106,7 @@ class Session:
         new.started = self.started
         new.updated = self.updated
         new.error_handled = self.error_handled
+        new.quiet = self.quiet
         return new
 
     def to_data(self) -> dict[str, object]:
