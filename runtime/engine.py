@@ -223,7 +223,6 @@ def step(
 ) -> tuple[Session, list[act.Action]]:
     """Apply one event to a call. `flow` is the call's pinned version; `load(version)` gives the
     compiled subflows the call's pins name (only needed by flows with subflows)."""
-    enter, resume = _HANDLERS or _handlers()
     s = session.copy()
     s.seq += 1
     s.updated = event.time
@@ -233,6 +232,7 @@ def step(
         actions = _quick_key(flow, s, event, limits)
         if actions is not None:
             return s, actions
+    enter, resume = _HANDLERS or _handlers()
     run = Run(flow, s, event.time, limits, load)
     if type(event) in EFFECT_RESULTS:
         run.budget -= s.quiet
@@ -280,19 +280,22 @@ def _quick_key(
     hop = choices.get(event.digits[:1]) if choices is not None else None
     if hop is None:
         return None
-    target, said = hop
+    target, said, kind = hop
     values = s.vars
     language = values.get("language") or (flow.languages or ("",))[0]
     shared = cache.asks.get((target, language, None))  # type: ignore[arg-type]
-    if shared is None or target in s.retries or s.steps >= limits.max_steps_per_call:
-        return None
-    if limits.max_steps_per_event < 1:
+    if (
+        shared is None
+        or target in s.retries
+        or s.steps >= limits.max_steps_per_call
+        or limits.max_steps_per_event < 1
+    ):
         return None
     s.vars = {**values, "last_digits": event.digits, "summary": summed(values.get("summary"), said)}
     s.state = target
     s.steps += 1
     s.quiet = 1
-    return [act.Trace(target, flow.states[target].type, event.time), *shared]
+    return [act.Trace(target, kind, event.time), *shared]
 
 
 _HANDLERS: tuple[Mapping[str, Handler], Mapping[str, Handler]] | None = None

@@ -132,19 +132,18 @@ def _said_choice(state: State, text: str) -> str | None:
     return keys[:1] if len(keys) == 1 else None
 
 
-def _choices(run: Run, state: State) -> dict[str, tuple[str, str]]:
-    """key → (next state, what the summary says of it), made once per menu."""
+def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str]]:
+    """key → (next state, what the summary says of it, the next state's type), made once per
+    menu (the engine's quick path reads it too)."""
     table = run.prompts.choices.get(state.id)
     if table is None:
         table = {}
         for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
             key, label = choice["key"], choice.get("label")
             target = state.on.get("key:" + key)
-            if target is not None:
-                table[key] = (
-                    target,
-                    f"{state.id}: pressed {key}" + (f" ({label})" if label else ""),
-                )
+            if target is not None and target in run.flow.states:
+                said = f"{state.id}: pressed {key}" + (f" ({label})" if label else "")
+                table[key] = (target, said, run.flow.states[target].type)
         run.prompts.choices[state.id] = table
     return table
 
