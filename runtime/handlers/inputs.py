@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from runtime import actions as act
 from runtime import events as ev
@@ -11,6 +10,7 @@ from runtime.engine import Run, summed
 from runtime.handlers.common import DEFAULT_TIMEOUT, follow
 from sce import expr
 from sce.compiler.ir import DONE, State
+from sce.patterns import PatternError, compile_pattern
 
 # -- menu and collect ---------------------------------------------------------------------------
 
@@ -186,11 +186,6 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
     return _retry(run, state, "no-match")
 
 
-@lru_cache(maxsize=1024)
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source)
-
-
 def _valid_digits(state: State, digits: str) -> bool:
     p = state.params
     if not digits or not (
@@ -199,7 +194,7 @@ def _valid_digits(state: State, digits: str) -> bool:
         return False
     pattern = p.get("pattern")
     if pattern:
-        return _pattern(str(pattern)).search(digits) is not None
+        return compile_pattern(str(pattern)).search(digits) is not None
     return digits.isdigit()
 
 
@@ -219,7 +214,11 @@ def resume_collect(run: Run, state: State, event: ev.Event | None) -> str | None
         return None
     if not digits:
         return _retry(run, state, "no-input")
-    if not _valid_digits(state, digits):
+    try:
+        valid = _valid_digits(state, digits)
+    except PatternError as e:  # only from a compiled flow that skipped the compiler's checks
+        return run.fail(state, e.message)
+    if not valid:
         run.assign({"last_digits": digits})
         return _retry(run, state, "no-match")
     # Digits stay text (an account number may start with 0): the compiler refuses number targets.

@@ -9,7 +9,6 @@ codes and add their own from the same facts, so nothing is parsed or checked twi
 from __future__ import annotations
 
 import difflib
-import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sce.compiler.fields import BUILTINS, Text, texts, writes
 from sce.diagnostics import Diagnostic, Severity, escape_pointer
 from sce.expr.types import normalise_type
 from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Set, Transfer
+from sce.patterns import PatternError, compile_pattern
 
 #: Codes found here; each is also a lint rule (see sce/lint/rules).
 MISSING_START = "SCE101"
@@ -258,17 +258,9 @@ def _check_node(a: Analysis, nid: str, base: str, node: Node) -> None:
             report(Diagnostic(TYPE_ERROR, message, pointer=f"{base}/variable", node=nid))
         if node.pattern is not None:
             try:
-                re.compile(node.pattern)
-            except re.error as e:
-                report(
-                    Diagnostic(
-                        INVALID_PATTERN,
-                        f"the pattern is not a valid regular "
-                        f"expression: {e.msg} at position {e.pos}",
-                        pointer=f"{base}/pattern",
-                        node=nid,
-                    )
-                )
+                compile_pattern(node.pattern)
+            except PatternError as e:
+                report(Diagnostic(INVALID_PATTERN, e.message, pointer=f"{base}/pattern", node=nid))
         if node.min_digits > node.max_digits:
             report(
                 Diagnostic(

@@ -1290,3 +1290,42 @@ QUICK_FLOW: dict[str, object] = {
         },
     },
 }
+
+
+def test_a_pattern_that_backtracks_exponentially_elsewhere_costs_the_engine_nothing() -> None:
+    """`^(\\d+)+$` on 40 keys and a star takes a backtracking engine minutes; RE2 answers in
+    about the time of the plainest pattern."""
+    import time
+
+    def flow_with(pattern: str) -> CompiledFlow:
+        data = {
+            "flow": "account",
+            "languages": ["en-US"],
+            "start": "ask",
+            "variables": {"account": {"type": "string"}},
+            "nodes": {
+                "ask": {
+                    "type": "collect",
+                    "prompt": {"text": {"en-US": "Your number, then hash."}},
+                    "variable": "account",
+                    "max_digits": 64,
+                    "pattern": pattern,
+                    "next": "bye",
+                    "exhausted": "bye",
+                },
+                "bye": {"type": "hangup"},
+            },
+        }
+        return compile_flow(load_data(data).flow)  # type: ignore[arg-type]
+
+    def cost(flow: CompiledFlow) -> float:
+        session, _ = step(flow, new_session(flow, "CA1"), ev.CallStarted("+1", "+2", T0))
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.perf_counter()
+            after, _ = step(flow, session, ev.Digits("1" * 40 + "*", T0 + 1))
+            best = min(best, time.perf_counter() - t0)
+        assert after.retries == {"ask": 1}  # a no-match, not a freeze
+        return best
+
+    assert cost(flow_with("^(\\d+)+$")) < 20 * cost(flow_with("^[0-9]+$"))
