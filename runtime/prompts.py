@@ -7,7 +7,7 @@ made once per flow version, state, field and language and then shared (actions a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from runtime.actions import Action, Play
 from sce import expr
@@ -43,10 +43,12 @@ def is_static(template: object) -> bool:
     )
 
 
-def render_text(template: object, env: Mapping[str, object]) -> str:
+def render_text(
+    template: object, env: Mapping[str, object], escape: Callable[[str], str] | None = None
+) -> str:
     """A compiled template's text with the call's variables (ExprError when it fails)."""
     if isinstance(template, Template):
-        return expr.render(template.template, env)
+        return expr.render(template.template, env, escape=escape)
     return str(template)
 
 

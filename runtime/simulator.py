@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+from urllib.parse import unquote
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,7 +48,9 @@ class HttpStub:
         method_part, _, url_part = self.pattern.rpartition(" ")
         if method_part and method_part.upper() != method.upper():
             return False
-        return fnmatch.fnmatchcase(url, url_part)
+        # Values in URLs are percent-encoded (+1555 is sent as %2B1555); patterns may be
+        # written either way.
+        return fnmatch.fnmatchcase(url, url_part) or fnmatch.fnmatchcase(unquote(url), url_part)
 
 
 def stubs_from(data: Mapping[str, object]) -> list[HttpStub]:

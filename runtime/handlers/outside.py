@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from contextlib import suppress
+from urllib.parse import quote
 
 from runtime import actions as act
 from runtime import events as ev
@@ -17,11 +18,17 @@ from sce.compiler.ir import DONE, State
 # -- effects: http, sms, record -------------------------------------------------------------------
 
 
+def _in_url(text: str) -> str:
+    """A value in a URL, percent-encoded whole: a caller id like `+1/../admin?x=` stays one
+    path segment or query value and can never change which resource is asked for."""
+    return quote(text, safe="")
+
+
 def enter_http(run: Run, state: State, _: ev.Event | None) -> str | None:
     p = state.params
     env = run.vars
     try:
-        url = render_text(p["url"], env)
+        url = render_text(p["url"], env, escape=_in_url)
         headers = {k: render_text(v, env) for k, v in p.get("headers", {}).items()}  # type: ignore[attr-defined]
         body = {k: render_text(v, env) for k, v in p.get("body", {}).items()}  # type: ignore[attr-defined]
     except expr.ExprError as e:

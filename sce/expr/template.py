@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sce.expr.ast import Node
@@ -169,8 +169,12 @@ def render(
     env: Mapping[str, object],
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
+    escape: Callable[[str], str] | None = None,
 ) -> str:
     """The text with every ``{expr}`` replaced by its value as a caller should hear it.
+
+    ``escape`` is applied to each value's text (not to the template's own text): a URL
+    template percent-encodes what callers typed, so their input can never change the request.
 
     One budget of ``max_steps`` (see :func:`~sce.expr.interp.evaluate`) pays for all the
     expressions of the template together. Errors carry columns in the whole template text.
@@ -191,6 +195,8 @@ def render(
                     text = to_text(value, evaluator)
                 except (ExprEvalError, ExprLimitError) as e:
                     raise type(e)(e.message, part.col, part.end) from None
+                if escape is not None:
+                    text = escape(text)
             except ExprError as e:
                 raise e.shifted(offset) from None
         size += len(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -534,7 +535,7 @@ def test_http_asks_for_a_fetch_built_from_its_templates() -> None:
     assert actions[-1] == act.Fetch(
         "lookup",
         "POST",
-        f"https://core.bank.example/accounts/{CALLER}/balance?lang=en-US",
+        f"https://core.bank.example/accounts/{quote(CALLER, safe='')}/balance?lang=en-US",
         2.0,
         {"Accept": "application/json", "X-Call": "call-1"},
         {"caller": CALLER, "channel": "ivr"},
@@ -1329,3 +1330,29 @@ def test_a_pattern_that_backtracks_exponentially_elsewhere_costs_the_engine_noth
         return best
 
     assert cost(flow_with("^(\\d+)+$")) < 20 * cost(flow_with("^[0-9]+$"))
+
+
+def test_what_a_caller_controls_is_encoded_in_a_url_and_cannot_change_the_request() -> None:
+    """A spoofed caller id with `/../` and `?` stays one path segment of the data dip."""
+    data = {
+        "flow": "lookup",
+        "languages": ["en-US"],
+        "start": "fetch",
+        "nodes": {
+            "fetch": {
+                "type": "http",
+                "url": "https://core.bank.example/accounts/{caller}/balance?x=1",
+                "next": "bye",
+                "error": "bye",
+            },
+            "bye": {"type": "hangup"},
+        },
+    }
+    flow = compile_flow(load_data(data).flow)  # type: ignore[arg-type]
+    caller = "+1555/../../admin?acct=OTHER&x=#"
+    _, actions = step(flow, new_session(flow, "CA1"), ev.CallStarted(caller, "+2", T0))
+    (fetch,) = [a for a in actions if isinstance(a, act.Fetch)]
+    assert fetch.url == (
+        "https://core.bank.example/accounts/%2B1555%2F..%2F..%2Fadmin%3Facct%3DOTHER%26x%3D%23"
+        "/balance?x=1"
+    )

@@ -9,6 +9,7 @@ and how the call ended.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_1_balance_in_english(sim: Simulator) -> None:
         "goodbye",
     ]
     fetch = sim.effects.fetched[-1]
-    assert fetch.url == f"https://core.bank.example/accounts/{CALLER}/balance"
+    assert fetch.url == f"https://core.bank.example/accounts/{quote(CALLER, safe='')}/balance"
     (sms,) = sim.effects.sms.sent
     assert (sms.to, sms.message) == (CALLER, "Example Bank: your balance is 1234.5 USD.")
     assert ended_with(call).reason == "self-service"
@@ -136,7 +137,9 @@ def test_2_vip_callers_queue_with_a_higher_priority_and_the_right_skills(
         "topic": "cards",
     }
     assert transfer.hold_music == "hold_music" and transfer.leave_key == "*"
-    assert sim.effects.fetched[-1].url == f"https://crm.bank.example/customers/{caller}"
+    assert sim.effects.fetched[-1].url == (
+        f"https://crm.bank.example/customers/{quote(caller, safe='')}"
+    )
     assert call.path[-4:] == ["topic_cards", "customer", "route", "agent_cards"]
     assert isinstance(call.waiting_for, act.Transfer)
 

@@ -251,7 +251,7 @@ def test_expectations_look_at_the_current_turn_only(tmp_path: Path, sim: Simulat
         ("ended: transferred", "expected the call to end with reason 'transferred', but it ended with 'self-service'"),
         ("vars: {balance: 13, pin: 1}", "expected {\"balance\": 13, \"pin\": 1}, but balance is 12.5; there is no variable 'pin'"),
         ("vars: {currency: usd}", 'currency is "USD"'),
-        ("fetch: POST https://core.bank.example/*", "expected a request matching 'POST https://core.bank.example/*', but fetched GET https://core.bank.example/accounts/+15551230000/balance"),
+        ("fetch: POST https://core.bank.example/*", "expected a request matching 'POST https://core.bank.example/*', but fetched GET https://core.bank.example/accounts/%2B15551230000/balance"),
         ("transfer_to: {queue: general}", "expected a transfer to {\"queue\": \"general\"}, but there was none in this turn"),
     ],
 )  # fmt: skip
