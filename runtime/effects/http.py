@@ -364,11 +364,28 @@ def _decode(data: bytes, content_type: str, charset: str | None) -> tuple[object
         text = data.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_no_constant), None
+        return _whole_characters(json.loads(text, parse_constant=_no_constant)), None
     except (ValueError, RecursionError) as e:
         if content_type == "application/json" or content_type.endswith("+json"):
             return text, f"reply is marked as JSON but does not parse: {e}"
         return text, None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(value: object) -> object:
+    """The reply with every lone UTF-16 surrogate (JSON allows "\\ud800") replaced by U+FFFD:
+    it is no character, so a session holding it could not be stored as UTF-8."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}  # type: ignore[misc]
+    return value
 
 
 def _no_constant(name: str) -> object:

@@ -41,9 +41,15 @@ def enter_http(run: Run, state: State, _: ev.Event | None) -> str | None:
     return None
 
 
+#: The caller acting while the call waits on a request means its result was lost (the process
+#: running it died, or could not store it): the request's error exit runs rather than silence.
+_CALLER_EVENTS = (ev.Digits, ev.Speech, ev.Timeout)
+_LOST = "error: the result of the request never came"
+
+
 def resume_http(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.HttpResult:
-        return None
+        return follow(run, state, "error", _LOST) if type(event) in _CALLER_EVENTS else None
     if not event.ok:  # type: ignore[union-attr]
         detail = event.error or f"HTTP {event.status}"  # type: ignore[union-attr]
         return follow(run, state, "error", f"error: {detail}")
@@ -70,7 +76,7 @@ def enter_sms(run: Run, state: State, _: ev.Event | None) -> str | None:
 
 def resume_sms(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.SmsResult:
-        return None
+        return follow(run, state, "error", _LOST) if type(event) in _CALLER_EVENTS else None
     if not event.ok:  # type: ignore[union-attr]
         return follow(run, state, "error", f"error: {event.error or 'not sent'}")  # type: ignore[union-attr]
     return follow(run, state, DONE)

@@ -150,7 +150,11 @@ def _routes(bank: Bank) -> dict[str, Callable[[BaseHTTPRequestHandler, Seen], No
     def gbk(h: BaseHTTPRequestHandler, seen: Seen) -> None:
         _reply(h, 200, '{"name": "李四"}'.encode("gbk"), "application/json; charset=gbk")
 
+    def half_character(h: BaseHTTPRequestHandler, seen: Seen) -> None:
+        _reply(h, 200, b'{"name": "Bob\\ud800", "smile": "\\ud83d\\ude00"}', "application/json")
+
     return {
+        "/half": half_character,
         "/account": account,
         "/echo": echo,
         "/slow": slow,
@@ -242,6 +246,13 @@ def test_a_json_reply_is_parsed_and_stamped_with_the_event_time(bank: Bank) -> N
     assert result.ok
     assert (result.status, result.error, result.time) == (200, None, 100.0)
     assert result.body == ACCOUNT
+
+
+def test_half_a_character_in_a_reply_becomes_a_replacement_character(bank: Bank) -> None:
+    """JSON may carry a lone UTF-16 surrogate; kept, it would make the session unstorable."""
+    result = fetch(client_for("127.0.0.1"), bank.url("/half"))
+    assert result.body == {"name": "Bob\ufffd\ufffd\ufffd", "smile": "😀"}
+    json.dumps(result.body, ensure_ascii=False).encode("utf-8")  # storable
 
 
 def test_a_text_reply_is_kept_as_text_and_a_bare_number_parses(bank: Bank) -> None:

@@ -1356,3 +1356,26 @@ def test_what_a_caller_controls_is_encoded_in_a_url_and_cannot_change_the_reques
         "https://core.bank.example/accounts/%2B1555%2F..%2F..%2Fadmin%3Facct%3DOTHER%26x%3D%23"
         "/balance?x=1"
     )
+
+
+def test_a_call_whose_request_result_was_lost_recovers_on_the_callers_next_move() -> None:
+    data = {
+        "flow": "lookup",
+        "languages": ["en-US"],
+        "start": "fetch",
+        "nodes": {
+            "fetch": {
+                "type": "http",
+                "url": "https://core.bank.example/x",
+                "next": "bye",
+                "error": "sorry",
+            },
+            "bye": {"type": "hangup"},
+            "sorry": {"type": "hangup", "prompt": {"text": {"en-US": "Sorry."}}},
+        },
+    }
+    flow = compile_flow(load_data(data).flow)  # type: ignore[arg-type]
+    waiting, _ = step(flow, new_session(flow, "CA1"), ev.CallStarted("+1", "+2", T0))
+    assert waiting.state == "fetch"  # the process running the fetch died here
+    after, actions = step(flow, waiting, ev.Timeout(T0 + 5))
+    assert not after.active and [a.text for a in actions if isinstance(a, act.Play)] == ["Sorry."]
