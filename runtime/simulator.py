@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-from urllib.parse import unquote
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from runtime import actions as act
 from runtime import events as ev
