@@ -102,6 +102,8 @@ class Calls:
         session, actions = step(
             flow, turn.session, event, load=self.registry.get, limits=self.limits
         )
+        if session is turn.session:
+            return turn  # a late or repeated answer the engine dropped: nothing to store
         self.store.save(session)
         turn.session = session
         turn.actions.extend(actions)

@@ -223,6 +223,9 @@ def step(
 ) -> tuple[Session, list[act.Action]]:
     """Apply one event to a call. `flow` is the call's pinned version; `load(version)` gives the
     compiled subflows the call's pins name (only needed by flows with subflows)."""
+    asked = getattr(event, "seq", None)
+    if asked is not None and asked != session.seq:
+        return session, []  # late, or a retry of an answer already applied: nothing changes
     s = session.copy()
     s.seq += 1
     s.updated = event.time

@@ -2,6 +2,11 @@
 
 Events are immutable. Every event carries `time` (seconds since the epoch, UTC): the engine never
 reads a clock, so the same events replay to the same call.
+
+What the caller or the platform answers may carry `seq`: the session's sequence number when the
+answer was asked for (an adapter echoes it, e.g. in a Gather's action URL). An answer whose `seq`
+is not the session's any more is late, or a platform's retry of one already applied: the engine
+drops it, so a retried key is never pressed twice and a late timeout never hits the next menu.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class Digits:
 
     digits: str
     time: float
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class Speech:
     text: str
     time: float
     confidence: float | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,7 @@ class Timeout:
     """The caller gave no input before the gather's timeout."""
 
     time: float
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,7 @@ class RecordingResult:
     url: str | None = None
     duration: float = 0
     transcript: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,7 @@ class TransferResult:
     outcome: str
     time: float
     detail: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,7 @@ class QueueUpdate:
     time: float
     estimated_wait: float = 0
     position: int = 0
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

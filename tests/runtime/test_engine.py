@@ -1379,3 +1379,15 @@ def test_a_call_whose_request_result_was_lost_recovers_on_the_callers_next_move(
     assert waiting.state == "fetch"  # the process running the fetch died here
     after, actions = step(flow, waiting, ev.Timeout(T0 + 5))
     assert not after.active and [a.text for a in actions if isinstance(a, act.Play)] == ["Sorry."]
+
+
+def test_a_late_or_repeated_answer_is_dropped(menu_flow: CompiledFlow) -> None:
+    """The platform echoes the session's seq with each answer; an answer for an earlier seq
+    (a webhook retried, a timeout that arrived after the key) changes nothing."""
+    session, _ = start(menu_flow)
+    pressed, actions = step(menu_flow, session, ev.Digits("1", T0 + 1, seq=session.seq))
+    assert actions and pressed.seq == session.seq + 1
+    again, actions = step(menu_flow, pressed, ev.Digits("1", T0 + 2, seq=session.seq))
+    assert again is pressed and actions == []
+    late, actions = step(menu_flow, pressed, ev.Timeout(T0 + 6, seq=session.seq))
+    assert late is pressed and actions == [] and pressed.retries == {}
