@@ -15,6 +15,7 @@ ended-ttl = 600                          # seconds an ended call's session is ke
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -40,8 +41,8 @@ class RuntimeConfig:
     http_max_timeout: float = 10.0
     max_steps_per_event: int = 100
     max_steps_per_call: int = 1000
-    idle_ttl: float = 4 * 3600
-    ended_ttl: float = 600
+    idle_ttl: float = 4 * 3600.0
+    ended_ttl: float = 600.0
     #: Twilio credentials for the SMS sender (else messages go to the log sender).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -112,8 +113,14 @@ def _checked(values: dict[str, object], origin: str | None) -> RuntimeConfig:
                     value = type(default)(value)
                 except ValueError:
                     raise ConfigError(f"{where}: '{name}' must be a number") from None
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 < value < math.inf
+            ):
                 raise ConfigError(f"{where}: '{name}' must be a positive number")
+            if isinstance(default, int) and value != int(value):
+                raise ConfigError(f"{where}: '{name}' must be a whole number")
             value = type(default)(value)
         out[key] = value
     return replace(RuntimeConfig(origin=origin), **out)

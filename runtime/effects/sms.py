@@ -10,6 +10,7 @@ an error, so the flow can go on (an SMS is a courtesy, not a reason to drop a ca
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -25,6 +26,22 @@ from runtime.config import RuntimeConfig
 from runtime.events import SmsResult
 
 LOGGER = "sce.sms"
+
+
+#: A phone number in E.164 form: a plus, a country code and at most 15 digits in all.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def number_problem(to: str) -> str | None:
+    """Why `to` cannot receive an SMS, or None. Only E.164 numbers (+15551230000) pass: a
+    number is often filled in from the caller id, and a channel prefix (whatsapp:), a short
+    code or a line break there must not reach the SMS provider or the log."""
+    if not to.strip():
+        return "no phone number to send the SMS to"
+    if not _E164.fullmatch(to):
+        shown = to.encode("unicode_escape").decode("ascii")[:40]
+        return f"'{shown}' is not a phone number in E.164 form (like +15551230000)"
+    return None
 
 
 class SmsSender(Protocol):
@@ -56,8 +73,9 @@ class LogSmsSender:
         self._logger = logger or logging.getLogger(LOGGER)
 
     def send(self, action: SendSms, now: float) -> SmsResult:
-        if not action.to.strip():
-            return SmsResult(time=now, ok=False, error="no phone number to send the SMS to")
+        problem = number_problem(action.to)
+        if problem is not None:
+            return SmsResult(time=now, ok=False, error=problem)
         # One line per message, whatever the message holds, so the log stays greppable.
         text = action.message.replace("\r", "\\r").replace("\n", "\\n")
         self._logger.info("SMS to %s from node %s: %s", action.to, action.node, text)
@@ -95,8 +113,9 @@ class TwilioSmsSender:
             self._client.api.base_url = base_url.rstrip("/")
 
     def send(self, action: SendSms, now: float) -> SmsResult:
-        if not action.to.strip():
-            return SmsResult(time=now, ok=False, error="no phone number to send the SMS to")
+        problem = number_problem(action.to)
+        if problem is not None:
+            return SmsResult(time=now, ok=False, error=problem)
         try:
             self._client.messages.create(to=action.to, from_=self.from_, body=action.message)
         except TwilioRestException as e:

@@ -105,12 +105,13 @@ def enter_record(run: Run, state: State, _: ev.Event | None) -> str | None:
 def resume_record(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.RecordingResult:
         return None
-    if not event.url or event.duration <= 0:  # type: ignore[union-attr]
+    seconds = event.duration  # type: ignore[union-attr]
+    if not event.url or not 0 < seconds < math.inf:  # type: ignore[union-attr]  # NaN too
         return follow(run, state, "no_audio", "no audio")
     variable = state.params.get("variable")
     changed: dict[str, object] = {str(variable): event.url} if variable else {}  # type: ignore[union-attr]
     run.assign(changed)
-    run.add_summary(f"{state.id}: left a {math.ceil(event.duration)} s recording")  # type: ignore[union-attr]
+    run.add_summary(f"{state.id}: left a {math.ceil(seconds)} s recording")
     run.trace(state, changed, note="recorded")
     return follow(run, state, DONE)
 
@@ -149,8 +150,11 @@ def enter_transfer(run: Run, state: State, _: ev.Event | None) -> str | None:
 def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | None:
     kind = type(event)
     if kind is ev.QueueUpdate:
-        minutes = math.ceil(max(event.estimated_wait, 0) / 60)  # type: ignore[union-attr]
-        run.assign({"estimated_wait": minutes, "queue_position": event.position})  # type: ignore[union-attr]
+        wait, position = event.estimated_wait, event.position  # type: ignore[union-attr]
+        if not 0 <= wait < math.inf:  # an estimate the platform does not have: no announcement
+            return None
+        position = position if type(position) is int and position >= 0 else 0
+        run.assign({"estimated_wait": math.ceil(wait / 60), "queue_position": position})
         with suppress(expr.ExprError):  # else the caller keeps hearing the hold music
             run.play(state, "wait_announcement")
         return None

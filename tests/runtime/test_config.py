@@ -27,6 +27,7 @@ def test_settings_come_from_the_file_then_the_environment_then_flags(tmp_path: P
     assert config.store == "redis://127.0.0.1:6379/0"
     assert config.http_allow == ("*.bank.example", "127.0.0.1:8080")
     assert config.limits.max_steps_per_call == 500
+    assert load_config(tmp_path, environ={}, idle_ttl=0.5).idle_ttl == 0.5  # not rounded to 0
     assert config.origin == str(tmp_path / "pyproject.toml")
     env = {"SCE_STORE": "memory://", "SCE_HTTP_ALLOW": "api.example,b.example"}
     assert load_config(tmp_path, environ=env).http_allow == ("api.example", "b.example")
@@ -47,6 +48,9 @@ def test_the_lint_settings_leave_the_runtime_table_alone(tmp_path: Path) -> None
         ("http-allow = 'bank.example'", "'http-allow' must be a list"),
         ("max-steps-per-call = 0", "'max-steps-per-call' must be a positive number"),
         ("idle-ttl = 'soon'", "'idle-ttl' must be a number"),
+        ("idle-ttl = nan", "'idle-ttl' must be a positive number"),
+        ("max-steps-per-event = inf", "'max-steps-per-event' must be a positive number"),
+        ("max-steps-per-event = 0.5", "'max-steps-per-event' must be a whole number"),
     ],
 )
 def test_a_wrong_setting_is_named(tmp_path: Path, table: str, message: str) -> None:

@@ -175,16 +175,27 @@ def test_a_message_twilio_refuses_is_a_failed_result(twilio: TwilioApi) -> None:
         400,
         {
             "code": 21211,
-            "message": "The 'To' number 123 is not a valid phone number.",
+            "message": "The 'To' number +15005550001 is not a valid phone number.",
             "status": 400,
         },
     )
-    result = TwilioSmsSender(SID, TOKEN, FROM, base_url=twilio.url).send(message(to="123"), 1.0)
+    sender = TwilioSmsSender(SID, TOKEN, FROM, base_url=twilio.url)
+    result = sender.send(message(to="+15005550001"), 1.0)
     assert result.ok is False
     assert result.error == (
-        "Twilio refused the SMS: Unable to create record: The 'To' number 123 is not a valid"
-        " phone number. (error 21211), HTTP 400"
+        "Twilio refused the SMS: Unable to create record: The 'To' number +15005550001 is not a"
+        " valid phone number. (error 21211), HTTP 400"
     )
+
+
+@pytest.mark.parametrize("to", ["123", "whatsapp:+15551230000", "+1555\nforged log line", "1900"])
+def test_only_phone_numbers_are_sent_to(twilio: TwilioApi, to: str) -> None:
+    """A number filled in from the caller id can be anything: only E.164 numbers go out."""
+    before = len(twilio.received)
+    for sender in (TwilioSmsSender(SID, TOKEN, FROM, base_url=twilio.url), LogSmsSender()):
+        result = sender.send(message(to=to), 1.0)
+        assert result.ok is False and "E.164" in str(result.error)
+    assert len(twilio.received) == before
 
 
 def test_twilio_not_answering_in_time_is_a_failed_result(twilio: TwilioApi) -> None:

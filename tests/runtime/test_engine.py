@@ -8,6 +8,7 @@ gathers waited on, the fetches and transfers asked for, and the variables that t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -1391,3 +1392,30 @@ def test_a_late_or_repeated_answer_is_dropped(menu_flow: CompiledFlow) -> None:
     assert again is pressed and actions == []
     late, actions = step(menu_flow, pressed, ev.Timeout(T0 + 6, seq=session.seq))
     assert late is pressed and actions == [] and pressed.retries == {}
+
+
+@pytest.mark.parametrize("odd", [math.inf, -math.inf, math.nan])
+def test_odd_numbers_from_the_platform_never_break_a_call(odd: float) -> None:
+    data = {
+        "flow": "odd",
+        "languages": ["en-US"],
+        "start": "agent",
+        "variables": {"voicemail": {"type": "string"}},
+        "nodes": {
+            "agent": {
+                "type": "transfer",
+                "queue": "general",
+                "wait_announcement": {"text": {"en-US": "About {estimated_wait} minutes."}},
+                "failure": "record",
+            },
+            "record": {"type": "record", "variable": "voicemail", "next": "bye", "no_audio": "bye"},
+            "bye": {"type": "hangup"},
+        },
+    }
+    flow = compile_flow(load_data(data).flow)  # type: ignore[arg-type]
+    session, _ = step(flow, new_session(flow, "CA1"), ev.CallStarted("+1", "+2", T0))
+    session, actions = step(flow, session, ev.QueueUpdate(T0 + 1, odd, 3))
+    assert actions == [] and session.vars["estimated_wait"] == 0
+    session, _ = step(flow, session, ev.TransferResult("failed", T0 + 2))
+    session, actions = step(flow, session, ev.RecordingResult(T0 + 3, "https://r/1.wav", odd))
+    assert session.state == "bye" and not session.active
