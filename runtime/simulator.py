@@ -91,13 +91,29 @@ class SimulatedEffects:
         return self.sms.send(action, now)
 
 
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date and time (in the machine's zone when it names none); ValueError with a
+    message fit for the user when it is not one, or is outside the years a clock can show."""
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        moment.timestamp()
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"'{text}' is not a date and time like 2026-11-23T10:00:00-05:00"
+            " (between the years 1971 and 9999)"
+        ) from None
+    return moment
+
+
 def _epoch(at: str | float | datetime | None) -> float:
     if at is None:
         return datetime.now().astimezone().timestamp()
     if isinstance(at, int | float):
         return float(at)
     if isinstance(at, str):
-        at = datetime.fromisoformat(at)
+        at = parse_moment(at)
     if at.tzinfo is None:
         at = at.astimezone()
     return at.timestamp()

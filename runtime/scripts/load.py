@@ -27,7 +27,7 @@ from runtime.scripts.steps import (
     Step,
     is_seconds,
 )
-from runtime.simulator import HttpStub
+from runtime.simulator import HttpStub, parse_moment
 
 #: How script files are named; folders given to `sce call --script` are searched for these.
 SCRIPT_SUFFIXES = (".calls.yaml", ".calls.yml", ".calls.json")
@@ -109,7 +109,12 @@ class _Reader:
             value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as e:
             raise self.fail(node, f"cannot read this value: {getattr(e, 'problem', e)}") from None
-        return node.value if isinstance(value, date | datetime) else value
+        if isinstance(value, date | datetime):
+            return node.value
+        if not isinstance(value, str | int | float | bool | type(None)):
+            kind = type(value).__name__
+            raise self.fail(node, f"a {kind} is not a value a call script can hold (JSON values)")
+        return value
 
     def unknown(self, node: Node, name: str, known: Iterable[str], what: str) -> ScriptError:
         close = difflib.get_close_matches(name, list(known), n=1)
@@ -181,14 +186,9 @@ def _call(
 def _when(reader: _Reader, node: Node) -> float:
     text = reader.text(node, "'at'")
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise reader.fail(
-            node, f"'at' should be a date and time like 2026-11-23T10:00:00-05:00, not '{text}'"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
+        return parse_moment(text).timestamp()
+    except ValueError as e:
+        raise reader.fail(node, f"'at': {e}") from None
 
 
 def _stubs(reader: _Reader, node: Node) -> list[HttpStub]:

@@ -120,14 +120,12 @@ def call(
 def _moment(at: str | None) -> datetime | None:
     if at is None:
         return None
+    from runtime.simulator import parse_moment
+
     try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        raise click.BadParameter(
-            f"'{at}' is not an ISO date and time like 2026-11-23T10:00:00-05:00",
-            param_hint="'--at'",
-        ) from None
-    return moment if moment.tzinfo else moment.astimezone()
+        return parse_moment(at)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="'--at'") from None
 
 
 def _flow_file(flow: str | None) -> Path | None:

@@ -123,7 +123,7 @@ calls:
         ("flow: balance\nsteps:\n  - press: '1'\n    hear: x\n", 3, "one step per list item"),
         ("flow: balance\nsteps: []\n", 2, "'steps' should be a list"),
         ("flow: balance\n", 1, "a call needs `steps:`"),
-        ("flow: balance\nat: tomorrow\nsteps: [hangup]\n", 2, "'at' should be a date and time"),
+        ("flow: balance\nat: tomorrow\nsteps: [hangup]\n", 2, "'at': 'tomorrow' is not a date and time"),
         ("flow: balance\nflow: x\nsteps: [hangup]\n", 2, "'flow' is given twice"),
         ("flow: balance\nhttp:\n  'GET x': {balance: 1}\nsteps: [hangup]\n", 3, "put the body under json:"),
         ("flow: balance\nhttp:\n  'GET x': {status: 999}\nsteps: [hangup]\n", 3, "HTTP status code"),
@@ -451,3 +451,13 @@ def test_what_the_call_waits_for_in_words(sim: Simulator) -> None:
     assert isinstance(waiting_for(call), act.Transfer)
     call.hang_up()
     assert waiting_for(call) is None
+
+
+def test_yaml_values_that_json_cannot_hold_are_refused(tmp_path: Path) -> None:
+    from runtime.errors import ScriptError
+    from runtime.scripts import load_stubs
+
+    path = tmp_path / "stubs.yaml"
+    path.write_text('"GET https://x.example/*":\n  json: !!binary aGVsbG8=\n', encoding="utf-8")
+    with pytest.raises(ScriptError, match="stubs.yaml:2: a bytes is not a value"):
+        load_stubs(path)
