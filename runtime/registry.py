@@ -11,6 +11,7 @@ from the archive (`get`), so unloading never breaks a call.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import Counter
@@ -48,6 +49,8 @@ class DeployResult:
     who: str = ""
     when: str = ""
     source: str | None = None
+    #: sha256 of the source text deployed (how a restart tells an unchanged file).
+    digest: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -62,6 +65,7 @@ class DeployResult:
             "who": self.who,
             "when": self.when,
             "source": self.source,
+            "digest": self.digest,
             "errors": [
                 _diagnostic_text(d) for d in self.diagnostics if d.severity is Severity.ERROR
             ],
@@ -71,6 +75,11 @@ class DeployResult:
 def _diagnostic_text(d: Diagnostic) -> str:
     where = f"{d.path or '<flow>'}:{d.line or 0}:{d.column or 0}"
     return f"{where}: {d.code} {d.message}"
+
+
+def _digest(loaded: LoadedFlow) -> str | None:
+    text = loaded.source.text
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() if text else None
 
 
 def _now() -> str:
@@ -142,21 +151,46 @@ class Registry:
 
     # -- deploying ----------------------------------------------------------------------------
 
-    def deploy_path(self, path: str | Path, *, who: str = "") -> DeployResult:
-        return self.deploy(load_path(path), who=who)
+    def deploy_path(
+        self, path: str | Path, *, who: str = "", if_changed: bool = False
+    ) -> DeployResult:
+        """Deploy a flow file. With `if_changed`, a file unchanged since it was last deployed
+        is left alone: a runtime restarting over its folder keeps what operators did since
+        (a rollback, a newer deploy from elsewhere) instead of deploying the folder again."""
+        loaded = load_path(path)
+        if if_changed and loaded.flow is not None:
+            current = self._current.get(loaded.flow.flow)
+            if current is not None and self._deployed_as_is(loaded):
+                return DeployResult(
+                    loaded.flow.flow, UNCHANGED, current, current, who=who, source=loaded.path
+                )
+        return self.deploy(loaded, who=who)
+
+    def _deployed_as_is(self, loaded: LoadedFlow) -> bool:
+        """Whether the last deploy from this file had exactly this content."""
+        for record in self.backend.log(loaded.flow.flow, limit=1000):  # type: ignore[union-attr]
+            if record.get("source") == loaded.path:
+                return record.get("digest") == _digest(loaded)
+        return False
 
     def deploy(self, loaded: LoadedFlow, *, who: str = "") -> DeployResult:
         """Lint and compile `loaded`; make it current if nothing is an error."""
         outcome = build(loaded, self.settings)
         flow_id = loaded.flow.flow if loaded.flow is not None else None
         source = loaded.path
+        digest = _digest(loaded)
         if outcome.errors or outcome.compiled is None:
             result = DeployResult(
                 flow_id, REFUSED, None, self._current.get(flow_id or ""), outcome.diagnostics
             )
+            result.digest = digest
             return self._record(result, who, source)
         return self.activate(
-            outcome.compiled, who=who, source=source, diagnostics=outcome.diagnostics
+            outcome.compiled,
+            who=who,
+            source=source,
+            diagnostics=outcome.diagnostics,
+            digest=digest,
         )
 
     def activate(
@@ -167,6 +201,7 @@ class Registry:
         source: str | None = None,
         diagnostics: list[Diagnostic] | None = None,
         result: str = DEPLOYED,
+        digest: str | None = None,
     ) -> DeployResult:
         """Make a compiled flow current here and everywhere the backend reaches."""
         with self._lock:
@@ -175,6 +210,7 @@ class Registry:
                 outcome = DeployResult(
                     compiled.flow, UNCHANGED, compiled.version, previous, diagnostics or []
                 )
+                outcome.digest = digest
                 return self._record(outcome, who, source)
             self.backend.put_version(compiled.version, compiled.to_json(indent=None))
             self._loaded[compiled.version] = compiled
@@ -182,6 +218,7 @@ class Registry:
             self._current = {**self._current, compiled.flow: compiled.version}
         self.backend.publish(compiled.flow, compiled.version)
         outcome = DeployResult(compiled.flow, result, compiled.version, previous, diagnostics or [])
+        outcome.digest = digest
         return self._record(outcome, who, source)
 
     def rollback(self, flow: str, version: str | None = None, *, who: str = "") -> DeployResult:

@@ -44,12 +44,13 @@ def is_flow_file(path: Path) -> bool:
 def deploy_folder(
     registry: Registry, folder: str | Path, *, who: str = "startup"
 ) -> list[DeployResult]:
-    """Deploy every flow file of `folder` (a flow's .json and .flow twins deploy once: the
-    second is unchanged)."""
+    """Deploy the flow files of `folder` that changed since they were last deployed (all of
+    them the first time). A restart thus keeps a rollback made since, and a flow's .json and
+    .flow twins, which compile to the same version, deploy once."""
     files, problems = collect_files([folder], registry.settings or Settings())
     for problem in problems:
         log.error("%s", problem)
-    return [registry.deploy_path(path, who=who) for path in sorted(files)]
+    return [registry.deploy_path(path, who=who, if_changed=True) for path in sorted(files)]
 
 
 def deploy_to_folder(

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from runtime.registry import DEPLOYED, REFUSED, DeployResult, Registry
+from runtime.registry import DEPLOYED, REFUSED, UNCHANGED, DeployResult, Registry
 from runtime.store.memory import MemoryDeployBackend
 from runtime.watch import FlowWatcher, deploy_to_folder
 from tests.runtime.flows import broken, greeting, write
@@ -108,3 +108,22 @@ def test_deploy_to_folder_checks_first_and_the_watcher_takes_it(tmp_path: Path) 
         assert result.version == good.version == registry.current("hello").version
     finally:
         watcher.stop()
+
+
+def test_a_restart_keeps_a_rollback_and_deploys_only_what_changed(tmp_path: Path) -> None:
+    from runtime.watch import deploy_folder
+
+    backend = MemoryDeployBackend()  # what processes share, and outlives them
+    first = Registry(backend)
+    write(tmp_path / "hello.json", greeting("Good"))
+    deploy_folder(first, tmp_path)
+    write(tmp_path / "hello.json", greeting("Bad"))
+    deploy_folder(first, tmp_path)
+    good = first.rollback("hello", who="ops").version  # the file still says "Bad"
+
+    restarted = Registry(backend)
+    (result,) = deploy_folder(restarted, tmp_path)
+    assert result.result == UNCHANGED and restarted.current("hello").version == good
+    write(tmp_path / "hello.json", greeting("Fixed"))  # changed while the runtime was down
+    (result,) = deploy_folder(Registry(backend), tmp_path)
+    assert result.result == DEPLOYED and "Fixed" in prompt(Registry(backend))
