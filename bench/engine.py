@@ -11,6 +11,10 @@ prompt, a gather). Two references run in the same process on the same events:
 - the floor: a bare dict-table loop, `table[state][key]` and a new session dict per step, which
   no engine that keeps its sessions immutable can beat. `fraction_of_floor` is ours / floor.
 
+A menu key that leads to another static menu, the step callers make most, takes the engine's
+quick path; `general_steps_per_s` and `ratio_general_vs_transitions` show the same walk with the
+quick path off, what every other kind of step costs.
+
 Memory: `bytes_per_session_memory` is what one call waiting at the first menu costs in the
 memory store (tracemalloc growth / N; target <= 1024); `bytes_per_session_redis` is `MEMORY
 USAGE` of its key in a real redis-server (target <= 2048).
@@ -43,6 +47,7 @@ from transitions import Machine, State  # noqa: E402
 
 from bench.flows import compile_data, menu_flow, menu_table, menu_walk  # noqa: E402
 from runtime import actions as act  # noqa: E402
+from runtime import engine  # noqa: E402
 from runtime.config import Limits  # noqa: E402
 from runtime.engine import new_session, step  # noqa: E402
 from runtime.events import CallStarted, Digits  # noqa: E402
@@ -85,6 +90,15 @@ def run_ours(flow: CompiledFlow, events: list[Digits]) -> tuple[float, str, list
         session, actions = step(flow, session, event, limits=LIMITS)
     elapsed = time.perf_counter() - t0
     return elapsed, str(session.state), actions
+
+
+def run_general(flow: CompiledFlow, events: list[Digits]) -> tuple[float, str, list[act.Action]]:
+    """Ours without the quick path for menu keys: what every other kind of step costs."""
+    engine.QUICK = False
+    try:
+        return run_ours(flow, events)
+    finally:
+        engine.QUICK = True
 
 
 class CallModel:
@@ -282,10 +296,11 @@ def main() -> None:
 
     # This machine's timings wander by a third from run to run: the best of many short runs,
     # with the three contenders taking turns so that a slow spell hits them alike.
-    best = {"ours": float("inf"), "transitions": float("inf"), "floor": float("inf")}
+    best = {n: float("inf") for n in ("ours", "general", "transitions", "floor")}
     for _ in range(runs):
         for name, run in (
             ("ours", lambda: run_ours(flow, events)),
+            ("general", lambda: run_general(flow, events)),
             ("transitions", lambda: run_transitions(data, language, events)),
             ("floor", lambda: run_floor(table, flow.start, events)),
         ):
@@ -307,6 +322,8 @@ def main() -> None:
         "transitions_steps_per_s": round(rate["transitions"]),
         "floor_steps_per_s": round(rate["floor"]),
         "ratio_vs_transitions": round(rate["ours"] / rate["transitions"], 3),
+        "general_steps_per_s": round(rate["general"]),
+        "ratio_general_vs_transitions": round(rate["general"] / rate["transitions"], 3),
         "fraction_of_floor": round(rate["ours"] / rate["floor"], 4),
         "bytes_per_session_memory": round(per_memory),
         "bytes_per_session_redis": round(per_redis["key"]),
@@ -317,6 +334,7 @@ def main() -> None:
     print(f"{'engine':<28} {'steps/s':>12} {'us/step':>9} {'x ours':>8}")
     for name, label in (
         ("ours", "ours (runtime.engine.step)"),
+        ("general", "ours, general path only"),
         ("transitions", "transitions.Machine"),
         ("floor", "dict-table floor"),
     ):
