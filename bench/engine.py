@@ -31,14 +31,10 @@ import gc
 import io
 import json
 import pstats
-import shutil
-import socket
-import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,6 +50,7 @@ from runtime.events import CallStarted, Digits  # noqa: E402
 from runtime.session import Session  # noqa: E402
 from runtime.store.memory import MemorySessionStore  # noqa: E402
 from sce.compiler import CompiledFlow  # noqa: E402
+from tests.redis_server import RedisMissing, redis_server  # noqa: E402
 
 T0 = 1_700_000_000.0
 CALLED = "+18005550100"
@@ -187,49 +184,6 @@ def memory_per_session(flow: CompiledFlow, count: int) -> tuple[float, MemorySes
     return grown / count, store
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A real redis-server on a free port, with nothing saved to disk, stopped at the end."""
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is missing; install it: apt-get install redis-server")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("redis-server did not start") from None
-                time.sleep(0.01)
-        client.close()
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def redis_per_session(sessions: list[Session]) -> dict[str, float]:
     """`MEMORY USAGE` of each call's key, averaged; and, for the whole picture, the share of
     the store's index of live calls and the server's own growth per call."""
@@ -314,7 +268,10 @@ def main() -> None:
 
     per_memory, store = memory_per_session(flow, sessions)
     idle = [store.get(call_sid(i)) for i in range(sessions)]
-    per_redis = redis_per_session([s for s in idle if s is not None])
+    try:
+        per_redis = redis_per_session([s for s in idle if s is not None])
+    except RedisMissing as e:
+        raise SystemExit(str(e)) from None
     json_bytes = sum(len(s.to_json().encode()) for s in idle if s is not None) / sessions
 
     metrics = {

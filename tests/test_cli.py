@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from sce.cli import cli
 from sce.cli import lint as lint_module
 from sce.compiler import CompiledFlow
 from sce.lint import RULES
+from tests.cli import run, write
 
 # Only the rules of the loader and the analysis: the tests do not move when rules are added.
 PYPROJECT = """\
@@ -64,19 +63,6 @@ JSON_FLOW = """\
 """
 
 
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
-
-def run(*args: str | Path) -> Result:
-    result = _runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
@@ -85,15 +71,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (flows / "clean.flow").write_text(CLEAN, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 # -- lint -------------------------------------------------------------------------------------

@@ -9,33 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from sce.cli import cli
+from tests.cli import run, write
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = ROOT / "flows"
 MONDAY_10AM = "2026-11-23T10:00:00-05:00"
 STUBS = '"GET https://core.bank.example/*": {json: {balance: {amount: 12.5, currency: USD}}}\n'
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
-
-def run(*args: str | Path, input: str | None = None) -> Result:
-    result = _runner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from runtime.registry import DeployResult, Registry
 from runtime.store.memory import MemoryDeployBackend
 from runtime.watch import FlowWatcher
-from sce.cli import cli
 from sce.compiler import CompiledFlow
+from tests.cli import run, write
 
 # Only the rules of the loader and the analysis: the tests do not move when rules are added.
 PYPROJECT = """\
@@ -61,25 +60,6 @@ menu main {
 }
 hangup bye {}
 """
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
-
-def run(*args: str | Path) -> Result:
-    result = _runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def version_of(flow: Path) -> str:
