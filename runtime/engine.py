@@ -123,7 +123,7 @@ class Run:
     def trace(
         self, state: State, changed: Mapping[str, object] | None = None, note: str | None = None
     ) -> None:
-        self.out.append(act.Trace(state.id, state.type, self.time, changed or _EMPTY, note))
+        self.out.append(act.Trace(state.id, state.type, self.time, changed or NO_CHANGES, note))
 
     def end(self, reason: str | None) -> None:
         self.session.status = ENDED
@@ -181,7 +181,8 @@ def summed(summary: object, text: str) -> str:
     return out
 
 
-_EMPTY: Mapping[str, object] = {}
+#: What a trace says a state changed when it changed nothing (shared: traces are never changed).
+NO_CHANGES: Mapping[str, object] = {}
 _CACHES: dict[str, ActionCache] = {}
 _MAX_CACHES = 512
 
@@ -298,7 +299,7 @@ def _quick_key(
     s.state = target
     s.steps += 1
     s.quiet = 1
-    return [act.Trace(target, kind, event.time), *shared]
+    return [act.Trace(target, kind, event.time, NO_CHANGES), *shared]
 
 
 _HANDLERS: tuple[Mapping[str, Handler], Mapping[str, Handler]] | None = None

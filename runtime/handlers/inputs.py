@@ -6,7 +6,7 @@ import re
 
 from runtime import actions as act
 from runtime import events as ev
-from runtime.engine import Run, summed
+from runtime.engine import NO_CHANGES, Run, summed
 from runtime.handlers.common import DEFAULT_TIMEOUT, follow
 from sce import expr
 from sce.compiler.ir import DONE, State
@@ -76,7 +76,7 @@ def enter_input(run: Run, state: State, _: ev.Event | None) -> str | None:
     s = run.session
     if state.id in s.retries:  # coming back to a menu later starts its retries afresh
         s.retries = {k: v for k, v in s.retries.items() if k != state.id}
-    run.out.append(act.Trace(state.id, state.type, run.time))
+    run.out.append(act.Trace(state.id, state.type, run.time, NO_CHANGES))
     try:
         _ask(run, state)
     except expr.ExprError as e:
