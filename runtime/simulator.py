@@ -27,7 +27,7 @@ from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Calls, Turn
 from runtime.config import RuntimeConfig
-from runtime.effects import HttpClient, LogSmsSender
+from runtime.effects import LiveEffects, LogSmsSender
 from runtime.registry import DeployResult, Registry
 from runtime.session import Session
 from runtime.store.memory import MemoryDeployBackend, MemorySessionStore
@@ -69,13 +69,12 @@ def stubs_from(data: Mapping[str, object]) -> list[HttpStub]:
     return out
 
 
-class SimulatedEffects:
+class SimulatedEffects(LiveEffects):
     """Stubs first, then the real HTTP client; SMS to a log sender the simulator can read."""
 
     def __init__(self, stubs: list[HttpStub], config: RuntimeConfig) -> None:
+        super().__init__(config, sms=LogSmsSender())
         self.stubs = stubs
-        self.http = HttpClient(config)
-        self.sms = LogSmsSender()
         self.fetched: list[act.Fetch] = []
 
     def fetch(self, action: act.Fetch, now: float) -> ev.HttpResult:
@@ -85,10 +84,7 @@ class SimulatedEffects:
                 if stub.error:
                     return ev.HttpResult(now, None, None, stub.error)
                 return ev.HttpResult(now, stub.status, stub.json)
-        return self.http.fetch(action, now)
-
-    def send_sms(self, action: act.SendSms, now: float) -> ev.SmsResult:
-        return self.sms.send(action, now)
+        return super().fetch(action, now)
 
 
 def parse_moment(text: str) -> datetime:

@@ -240,13 +240,6 @@ class HttpClient:
         return _result(reply.status, reply.msg, data)
 
 
-def run_fetch(action: Fetch, config: RuntimeConfig, now: float | None = None) -> HttpResult:
-    """One data dip with a client made for it, stamped with `now` or the time the reply came.
-    For one-off callers (a console test call); a server keeps one `HttpClient`."""
-    result = HttpClient(config).fetch(action, 0.0 if now is None else now)
-    return result if now is not None else replace(result, time=time.time())
-
-
 def save_values(body: object, save: Mapping[str, str]) -> tuple[dict[str, object], str | None]:
     """Pick variables out of a reply by JSON pointer (RFC 6901): `{"balance": "/account/0/bal"}`.
     Returns every value found, and an error naming the first pointer that was not (None when all

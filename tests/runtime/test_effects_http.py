@@ -25,7 +25,7 @@ import pytest
 
 from runtime.actions import Fetch
 from runtime.config import RuntimeConfig
-from runtime.effects import HttpClient, run_fetch
+from runtime.effects import HttpClient, LiveEffects
 from runtime.effects.allow import parse_allow_entry
 from runtime.effects.http import DEFAULT_TIMEOUT, save_values
 from runtime.errors import EffectBlocked
@@ -395,16 +395,13 @@ def test_a_node_without_timeout_gets_the_default() -> None:
     assert client_for("x.example", max_timeout=2).timeout_for(action) == 2
 
 
-def test_run_fetch_stamps_the_time_the_reply_came(bank: Bank) -> None:
-    config = RuntimeConfig(http_allow=("127.0.0.1",))
+def test_live_effects_run_fetches_under_the_settings(bank: Bank) -> None:
+    """What a runtime process uses: the real client, stamped with the time it is given."""
     action = Fetch(node="n", method="GET", url=bank.url("/account"), timeout=2)
-    before = time.time()
-    result = run_fetch(action, config)
-    assert before <= result.time <= time.time()
-    assert run_fetch(action, config, now=7.0).time == 7.0
-
-
-# --- what may be called ----------------------------------------------------------------------
+    allowed = LiveEffects(RuntimeConfig(http_allow=("127.0.0.1",)))
+    assert allowed.fetch(action, 7.0).body == ACCOUNT and allowed.fetch(action, 7.0).time == 7.0
+    refused = LiveEffects(RuntimeConfig()).fetch(action, 8.0)
+    assert not refused.ok and "http-allow" in str(refused.error)
 
 
 def test_an_empty_allowlist_allows_nothing_and_names_the_setting(bank: Bank) -> None:

@@ -15,8 +15,8 @@ from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Calls
 from runtime.config import RuntimeConfig
+from runtime.effects import LiveEffects
 from runtime.registry import REFUSED, Registry
-from runtime.simulator import SimulatedEffects
 from runtime.store.memory import MemoryDeployBackend, MemorySessionStore
 from tests.runtime.flows import broken, greeting, loaded
 
@@ -35,7 +35,7 @@ def versions_heard(actions: list[act.Action]) -> set[str]:
 def test_a_thousand_calls_keep_their_version_while_fifty_deploys_land() -> None:
     registry = Registry(MemoryDeployBackend())
     registry.deploy(loaded(greeting("Version 0")))
-    calls = Calls(registry, MemorySessionStore(), SimulatedEffects([], RuntimeConfig()))
+    calls = Calls(registry, MemorySessionStore(), LiveEffects(RuntimeConfig()))
     heard: dict[str, set[str]] = {}
     pinned: dict[str, str] = {}
     problems: list[str] = []

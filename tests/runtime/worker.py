@@ -17,8 +17,8 @@ from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Calls, Turn
 from runtime.config import RuntimeConfig
+from runtime.effects import LiveEffects
 from runtime.registry import Registry
-from runtime.simulator import SimulatedEffects
 from runtime.store import open_deploys, open_store
 
 
@@ -34,7 +34,7 @@ def _turn(turn: Turn) -> dict[str, object]:
 def main(url: str) -> None:
     registry = Registry(open_deploys(url))
     registry.listen()
-    calls = Calls(registry, open_store(url), SimulatedEffects([], RuntimeConfig()))
+    calls = Calls(registry, open_store(url), LiveEffects(RuntimeConfig()))
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         command = json.loads(line)
