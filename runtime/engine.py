@@ -224,8 +224,8 @@ def step(
 ) -> tuple[Session, list[act.Action]]:
     """Apply one event to a call. `flow` is the call's pinned version; `load(version)` gives the
     compiled subflows the call's pins name (only needed by flows with subflows)."""
-    asked = getattr(event, "seq", None)
-    if asked is not None and asked != session.seq:
+    asked = getattr(event, "asked", None)
+    if asked is not None and asked != session.asked:
         return session, []  # late, or a retry of an answer already applied: nothing changes
     s = session.copy()
     s.seq += 1
@@ -259,6 +259,8 @@ def step(
         target = resume[state.type](run, state, event)
     _walk(run, target, enter)
     s.quiet = limits.max_steps_per_event - run.budget
+    if run.out and isinstance(run.out[-1], act.WAITING):
+        s.asked = s.seq  # a new wait: answers to the one before are late from now on
     return s, run.out
 
 
@@ -299,6 +301,7 @@ def _quick_key(
     s.state = target
     s.steps += 1
     s.quiet = 1
+    s.asked = s.seq
     return [act.Trace(target, kind, event.time, NO_CHANGES), *shared]
 
 

@@ -3,10 +3,11 @@
 Events are immutable. Every event carries `time` (seconds since the epoch, UTC): the engine never
 reads a clock, so the same events replay to the same call.
 
-What the caller or the platform answers may carry `seq`: the session's sequence number when the
-answer was asked for (an adapter echoes it, e.g. in a Gather's action URL). An answer whose `seq`
-is not the session's any more is late, or a platform's retry of one already applied: the engine
+What the caller or the platform answers may carry `asked`: the session's `asked` number when the
+wait it answers was rendered (an adapter echoes it, e.g. in a Gather's action URL). An answer to
+a wait the call has moved past is late, or a platform's retry of one already applied: the engine
 drops it, so a retried key is never pressed twice and a late timeout never hits the next menu.
+Every answer to the wait in progress counts (a queue sends several updates, then a result).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Digits:
 
     digits: str
     time: float
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Speech:
     text: str
     time: float
     confidence: float | None = None
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class Timeout:
     """The caller gave no input before the gather's timeout."""
 
     time: float
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class RecordingResult:
     url: str | None = None
     duration: float = 0
     transcript: str | None = None
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class TransferResult:
     outcome: str
     time: float
     detail: str | None = None
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ class QueueUpdate:
     time: float
     estimated_wait: float = 0
     position: int = 0
-    seq: int | None = None
+    asked: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

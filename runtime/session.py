@@ -35,6 +35,7 @@ class Session:
         "updated",
         "error_handled",
         "quiet",
+        "asked",
     )
 
     def __init__(
@@ -55,6 +56,7 @@ class Session:
         updated: float = 0.0,
         error_handled: bool = False,
         quiet: int = 0,
+        asked: int = 0,
     ) -> None:
         self.call_id = call_id
         self.flow = flow
@@ -79,6 +81,9 @@ class Session:
         #: States entered since the caller last did something: effect results (HTTP, SMS) do
         #: not count as input, so a loop through a fetch is bounded like any loop.
         self.quiet = quiet
+        #: The `seq` at which the wait in progress (a gather, recording, transfer, request)
+        #: was rendered: answers carry it back, and answers to an earlier wait are dropped.
+        self.asked = asked
 
     @property
     def language(self) -> str:
@@ -107,6 +112,7 @@ class Session:
         new.updated = self.updated
         new.error_handled = self.error_handled
         new.quiet = self.quiet
+        new.asked = self.asked
         return new
 
     def to_data(self) -> dict[str, object]:

@@ -1383,15 +1383,45 @@ def test_a_call_whose_request_result_was_lost_recovers_on_the_callers_next_move(
 
 
 def test_a_late_or_repeated_answer_is_dropped(menu_flow: CompiledFlow) -> None:
-    """The platform echoes the session's seq with each answer; an answer for an earlier seq
-    (a webhook retried, a timeout that arrived after the key) changes nothing."""
+    """The platform echoes the session's `asked` with each answer; an answer to a wait the call
+    has moved past (a webhook retried, a timeout that arrived after the key) changes nothing."""
     session, _ = start(menu_flow)
-    pressed, actions = step(menu_flow, session, ev.Digits("1", T0 + 1, seq=session.seq))
-    assert actions and pressed.seq == session.seq + 1
-    again, actions = step(menu_flow, pressed, ev.Digits("1", T0 + 2, seq=session.seq))
+    pressed, actions = step(menu_flow, session, ev.Digits("1", T0 + 1, asked=session.asked))
+    assert actions and pressed.asked == pressed.seq == session.seq + 1
+    again, actions = step(menu_flow, pressed, ev.Digits("1", T0 + 2, asked=session.asked))
     assert again is pressed and actions == []
-    late, actions = step(menu_flow, pressed, ev.Timeout(T0 + 6, seq=session.seq))
+    late, actions = step(menu_flow, pressed, ev.Timeout(T0 + 6, asked=session.asked))
     assert late is pressed and actions == [] and pressed.retries == {}
+
+
+def test_every_answer_to_the_wait_in_progress_counts() -> None:
+    """A queue sends several updates and then its result, all echoing the same `asked`."""
+    data = {
+        "flow": "queue",
+        "languages": ["en-US"],
+        "start": "agent",
+        "nodes": {
+            "agent": {
+                "type": "transfer",
+                "queue": "general",
+                "wait_announcement": {"text": {"en-US": "About {estimated_wait} minutes."}},
+                "leave_key": "*",
+                "leave": "bye",
+                "failure": "bye",
+            },
+            "bye": {"type": "hangup", "prompt": {"text": {"en-US": "Bye."}}},
+        },
+    }
+    flow = compile_flow(load_data(data).flow)  # type: ignore[arg-type]
+    session, _ = step(flow, new_session(flow, "CA1"), ev.CallStarted("+1", "+2", T0))
+    asked = session.asked
+    for i, wait in enumerate((300, 200)):
+        session, actions = step(flow, session, ev.QueueUpdate(T0 + i, wait, 2, asked=asked))
+        assert [a.text for a in actions if isinstance(a, act.Play)] == [
+            f"About {math.ceil(wait / 60)} minutes."
+        ]
+    session, actions = step(flow, session, ev.Digits("*", T0 + 9, asked=asked))
+    assert not session.active and [a.text for a in actions if isinstance(a, act.Play)] == ["Bye."]
 
 
 @pytest.mark.parametrize("odd", [math.inf, -math.inf, math.nan])
