@@ -22,9 +22,17 @@ from typing import TYPE_CHECKING
 
 from runtime import actions as act
 from runtime.config import Limits
-from runtime.events import CallerHangup, CallStarted, Digits, Event, HttpResult, SmsResult
+from runtime.events import (
+    CallerHangup,
+    CallStarted,
+    Digits,
+    Event,
+    HttpResult,
+    RecordingResult,
+    SmsResult,
+)
 from runtime.prompts import ActionCache, sorry
-from runtime.session import ENDED, Session
+from runtime.session import ACTIVE, ENDED, FINISHING, Session
 from sce.compiler.ir import CompiledFlow, State
 
 if TYPE_CHECKING:
@@ -227,6 +235,8 @@ def step(
     asked = getattr(event, "asked", None)
     if asked is not None and asked != session.asked:
         return session, []  # late, or a retry of an answer already applied: nothing changes
+    if session.status == FINISHING and type(event) not in AFTER_HANGUP:
+        return session, []
     s = session.copy()
     s.seq += 1
     s.updated = event.time
@@ -241,9 +251,14 @@ def step(
     if type(event) in EFFECT_RESULTS:
         run.budget -= s.quiet
     if type(event) is CallerHangup:
+        state = run.flow.states[s.state] if s.state is not None else None
+        if state is not None and state.type == "record" and s.status == ACTIVE:
+            s.status = FINISHING  # hanging up is how most people end a voicemail
+            run.trace(state, note="caller hung up; the recording is still to come")
+            return s, run.out
         s.status = ENDED
-        if s.state is not None:
-            run.trace(run.flow.states[s.state], note="caller hung up")
+        if state is not None:
+            run.trace(state, note="caller hung up")
         return s, run.out
     if s.state is None:
         if type(event) is not CallStarted:
@@ -261,11 +276,17 @@ def step(
     s.quiet = limits.max_steps_per_event - run.budget
     if run.out and isinstance(run.out[-1], act.WAITING):
         s.asked = s.seq  # a new wait: answers to the one before are late from now on
+        if s.status == FINISHING and isinstance(run.out[-1], CALLER_WAITS):
+            run.end("caller-hangup")  # the flow waits for a caller who is gone
     return s, run.out
 
 
 #: Events that answer the flow's own requests, not the caller: they do not renew the step budget.
 EFFECT_RESULTS = frozenset({HttpResult, SmsResult})
+#: What a finishing call (the caller hung up while recording) still takes.
+AFTER_HANGUP = EFFECT_RESULTS | {RecordingResult}
+#: Waits that need the caller on the line.
+CALLER_WAITS = (act.Gather, act.Record, act.Transfer)
 
 #: Whether `step` may take the quick path (the tests compare it with the general one).
 QUICK = True

@@ -15,6 +15,9 @@ import json
 from collections.abc import Mapping
 
 ACTIVE = "active"
+#: The caller hung up while recording: the call lives on until the recording is delivered and
+#: what the flow does with it (save it, open a ticket) is done, but nobody hears it any more.
+FINISHING = "finishing"
 ENDED = "ended"
 
 
@@ -91,7 +94,8 @@ class Session:
 
     @property
     def active(self) -> bool:
-        return self.status == ACTIVE
+        """Not ended (a finishing call is active: it still runs, and holds its versions)."""
+        return self.status != ENDED
 
     def copy(self) -> Session:
         """A shallow copy: dicts are shared until the engine replaces them. Written out field by

@@ -110,6 +110,8 @@ def resume_record(run: Run, state: State, event: ev.Event | None) -> str | None:
         return follow(run, state, "no_audio", "no audio")
     variable = state.params.get("variable")
     changed: dict[str, object] = {str(variable): event.url} if variable else {}  # type: ignore[union-attr]
+    if event.transcript:  # type: ignore[union-attr]  # what the caller said, when transcribed
+        changed["last_speech"] = event.transcript  # type: ignore[union-attr]
     run.assign(changed)
     run.add_summary(f"{state.id}: left a {math.ceil(seconds)} s recording")
     run.trace(state, changed, note="recorded")

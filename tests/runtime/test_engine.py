@@ -1449,3 +1449,58 @@ def test_odd_numbers_from_the_platform_never_break_a_call(odd: float) -> None:
     session, _ = step(flow, session, ev.TransferResult("failed", T0 + 2))
     session, actions = step(flow, session, ev.RecordingResult(T0 + 3, "https://r/1.wav", odd))
     assert session.state == "bye" and not session.active
+
+
+VOICEMAIL: dict[str, object] = {
+    "flow": "voicemail",
+    "languages": ["en-US"],
+    "start": "record",
+    "variables": {"recording": {"type": "string"}},
+    "nodes": {
+        "record": {
+            "type": "record",
+            "variable": "recording",
+            "transcribe": True,
+            "next": "save",
+            "no_audio": "bye",
+        },
+        "save": {
+            "type": "http",
+            "method": "POST",
+            "url": "https://callbacks.bank.example/voicemails",
+            "body": {"recording": "{recording}", "said": "{last_speech}"},
+            "next": "menu",
+            "error": "bye",
+        },
+        "menu": {
+            "type": "menu",
+            "prompt": {"text": {"en-US": "Press 1 to hear it again."}},
+            "choices": [{"key": "1", "next": "bye"}],
+            "exhausted": "bye",
+        },
+        "bye": {"type": "hangup", "prompt": {"text": {"en-US": "Goodbye."}}},
+    },
+}
+
+
+def test_a_voicemail_ended_by_hanging_up_is_still_saved() -> None:
+    """Callers end a message by hanging up; the platform delivers the recording after that."""
+    flow = compile_flow(load_data(VOICEMAIL).flow)  # type: ignore[arg-type]
+    session, _ = step(flow, new_session(flow, "CA1"), ev.CallStarted("+1", "+2", T0))
+    session, _ = step(flow, session, ev.CallerHangup(T0 + 20))
+    assert session.active and session.status == "finishing"
+    assert step(flow, session, ev.Digits("1", T0 + 21)) == (session, [])  # nobody is there
+    session, actions = step(
+        flow, session, ev.RecordingResult(T0 + 22, "https://rec/1.wav", 18, "please call me back")
+    )
+    (fetch,) = [a for a in actions if isinstance(a, act.Fetch)]
+    assert fetch.body == {"recording": "https://rec/1.wav", "said": "please call me back"}
+    session, actions = step(flow, session, ev.HttpResult(T0 + 23, 201))
+    assert not session.active  # the flow went on to a menu: with the caller gone, it ends
+    assert isinstance(actions[-1], act.Hangup) and actions[-1].reason == "caller-hangup"
+
+
+def test_hanging_up_anywhere_but_a_recording_ends_the_call(menu_flow: CompiledFlow) -> None:
+    session, _ = start(menu_flow)
+    session, actions = step(menu_flow, session, ev.CallerHangup(T0 + 3))
+    assert not session.active and actions[-1].note == "caller hung up"  # type: ignore[union-attr]
