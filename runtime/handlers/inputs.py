@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from runtime import actions as act
 from runtime import events as ev
@@ -107,13 +108,21 @@ _SPOKEN_DIGITS = {
     "零": "0", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
     "七": "7", "八": "8", "九": "9",
 }  # fmt: skip
-_WORD = re.compile(r"[a-z]+|[^\sa-z]")
+#: Words around a key said at a menu: "press one", "number two please", "按一".
+_FILLERS = frozenset(
+    {"press", "number", "option", "key", "the", "please", "i", "want", "按", "号", "键", "请"}
+)
+_WORD = re.compile(r"[a-z]+|[0-9]|[^\sa-z0-9.,!?;:。，！？、]")
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
 
 def _spoken_keys(text: str) -> str:
-    """Keys a caller said: "one two three" or "一二三" or "123" → "123"."""
+    """Digits a caller said for a collect: "five oh two one" or "一二三" or "123" → the keys."""
     out = []
-    for token in _WORD.findall(text.lower()):
+    for token in _tokens(text):
         if token.isdigit() or token in ("*", "#"):
             out.append(token)
         elif token in _SPOKEN_DIGITS:
@@ -121,15 +130,30 @@ def _spoken_keys(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """A choice's word anywhere in what was said: whole English words (a plural too), and
+    Chinese as written (it has no spaces between words)."""
+    escaped = re.escape(word.lower())
+    before = r"(?<![a-z0-9])" if word[:1].isascii() and word[:1].isalnum() else ""
+    after = r"(?:e?s)?(?![a-z0-9])" if word[-1:].isascii() and word[-1:].isalnum() else ""
+    return re.compile(before + escaped + after)
+
+
 def _said_choice(state: State, text: str) -> str | None:
-    """The key of the choice whose words the caller said, else a key they said."""
+    """The key of the choice whose words the caller said; else the key itself, when that is
+    all they said ("two", "press two", "按二"): a digit inside a sentence ("one of your agents",
+    "一下") is no choice."""
     said = text.strip().lower()
     for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
         for word in choice.get("speech", ()):
-            if re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", said):
+            if word and _word_pattern(word).search(said):
                 return choice["key"]  # type: ignore[no-any-return]
-    keys = _spoken_keys(said)
-    return keys[:1] if len(keys) == 1 else None
+    rest = [t for t in _tokens(said) if t not in _FILLERS]
+    if len(rest) == 1 and rest[0] != "oh":
+        token = rest[0]
+        return token if token.isdigit() or token in ("*", "#") else _SPOKEN_DIGITS.get(token)
+    return None
 
 
 def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str]]:
@@ -181,7 +205,10 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
         return _retry(run, state, "no-input")
     if key == state.params.get("repeat_key"):
         run.trace(state, note="repeat")
-        _ask(run, state)
+        try:
+            _ask(run, state)
+        except expr.ExprError as e:
+            return run.fail(state, f"the prompt cannot be said: {e.message}")
         return None
     return _retry(run, state, "no-match")
 
@@ -210,6 +237,8 @@ def resume_collect(run: Run, state: State, event: ev.Event | None) -> str | None
     elif kind is ev.Speech:
         run.assign({"last_speech": event.text})  # type: ignore[union-attr]
         digits = _spoken_keys(event.text)  # type: ignore[union-attr]
+        if not digits and event.text.strip():  # type: ignore[union-attr]  # "I don't know"
+            return _retry(run, state, "no-match")
     else:
         return None
     if not digits:

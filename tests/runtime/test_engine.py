@@ -229,6 +229,9 @@ def test_menu_key_goes_to_its_choice(menu_flow: CompiledFlow) -> None:
         ("Credit card", "cards"),
         ("two", "cards"),  # a spoken digit
         ("2", "cards"),
+        ("press two please", "cards"),
+        ("按二", "cards"),
+        ("my balances", "main"),  # a plural
     ],
 )
 def test_menu_speech_picks_a_choice_by_its_words_or_a_spoken_digit(
@@ -265,6 +268,44 @@ def test_menu_no_input_and_no_match_say_their_prompt_before_the_prompt(
     assert heard(actions) == ["Sorry, that is not a choice.", MAIN_PROMPT]
     assert session.retries == {"main": 2}
     assert notes(actions) == "no-match 2 of 3"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'd like to talk to one of you",  # "one" inside a sentence is no key
+        "oh I am not sure",  # nor is "oh"
+        "cardsharp",  # a choice's word inside another word
+    ],
+)
+def test_menu_speech_that_only_sounds_like_a_choice_is_a_no_match(
+    menu_flow: CompiledFlow, said: str
+) -> None:
+    session, _ = start(menu_flow)
+    session, actions = step(menu_flow, session, ev.Speech(said, T0 + 3))
+    assert session.state == "main" and session.retries == {"main": 1}
+
+
+def test_menu_speech_finds_chinese_words_inside_a_sentence() -> None:
+    flow = build(
+        {
+            "main": {
+                "type": "menu",
+                "prompt": {"text": {"zh-CN": "查询余额请按1，人工服务请按0。"}},
+                "choices": [
+                    {"key": "1", "next": "bye", "speech": ["余额"]},
+                    {"key": "0", "next": "agent", "speech": ["人工"]},
+                ],
+                "exhausted": "bye",
+            },
+            "agent": {"type": "transfer", "queue": "general"},
+            "bye": {"type": "hangup"},
+        },
+        languages=("zh-CN",),
+    )
+    session, _ = start(flow)
+    session, _ = step(flow, session, ev.Speech("我想转人工服务", T0 + 3))
+    assert session.state == "agent"
 
 
 def test_menu_speech_that_names_no_choice_is_a_no_match(menu_flow: CompiledFlow) -> None:
@@ -397,6 +438,8 @@ def test_collect_hears_spoken_digits() -> None:
     flow = collect_flow(speech=True, min_digits=3)
     session, actions = start(flow)
     assert actions[-1].speech is True
+    session, actions = step(flow, session, ev.Speech("I don't know", T0 + 4))
+    assert session.retries == {"ask": 1} and "no-match" in notes(actions)
     session, actions = step(flow, session, ev.Speech("one two three", T0 + 5))
     assert session.vars["pin"] == "123"
     assert heard(actions) == ["Thank you, your PIN is 1 2 3."]
