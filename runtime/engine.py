@@ -30,6 +30,9 @@ from runtime.events import (
     HttpResult,
     RecordingResult,
     SmsResult,
+    Speech,
+    Timeout,
+    TransferResult,
 )
 from runtime.prompts import ActionCache, sorry
 from runtime.session import ACTIVE, ENDED, FINISHING, Session
@@ -58,7 +61,18 @@ Loader = Callable[[str], CompiledFlow]
 class Run:
     """One `step`: the session being advanced, the actions so far, and the current frame."""
 
-    __slots__ = ("session", "out", "time", "limits", "flow", "root", "load", "prompts", "budget")
+    __slots__ = (
+        "session",
+        "out",
+        "time",
+        "limits",
+        "flow",
+        "root",
+        "load",
+        "prompts",
+        "budget",
+        "steps_before",
+    )
 
     def __init__(
         self, root: CompiledFlow, session: Session, time: float, limits: Limits, load: Loader | None
@@ -70,6 +84,7 @@ class Run:
         self.limits = limits
         self.load = load
         self.budget = limits.max_steps_per_event
+        self.steps_before = session.steps
         self.flow = root
         cache = _CACHES.get(root.version)
         self.prompts = cache if cache is not None and cache.flow is root else _prompts(root)
@@ -250,6 +265,8 @@ def step(
     run = Run(flow, s, event.time, limits, load)
     if type(event) in EFFECT_RESULTS:
         run.budget -= s.quiet
+    elif s.error_handled and type(event) in CALLER_INPUT:
+        s.error_handled = False  # the handler led back to the caller: the next error is new
     if type(event) is CallerHangup:
         state = run.flow.states[s.state] if s.state is not None else None
         if state is not None and state.type == "record" and s.status == ACTIVE:
@@ -283,6 +300,8 @@ def step(
 
 #: Events that answer the flow's own requests, not the caller: they do not renew the step budget.
 EFFECT_RESULTS = frozenset({HttpResult, SmsResult})
+#: What the caller does: after it, the flow's error handler may run again for a new error.
+CALLER_INPUT = frozenset({Digits, Speech, Timeout, RecordingResult, TransferResult})
 #: What a finishing call (the caller hung up while recording) still takes.
 AFTER_HANGUP = EFFECT_RESULTS | {RecordingResult}
 #: Waits that need the caller on the line.
@@ -323,6 +342,7 @@ def _quick_key(
     s.steps += 1
     s.quiet = 1
     s.asked = s.seq
+    s.error_handled = False
     return [act.Trace(target, kind, event.time, NO_CHANGES), *shared]
 
 
@@ -364,11 +384,14 @@ def _walk(run: Run, target: str | None, enter: Mapping[str, Handler]) -> None:
 
 def _over_limit(run: Run, state: State) -> tuple[str | None, bool]:
     """A step bound is crossed: the error path the first time, the end of the call after that
-    (when even the error handler keeps looping). Returns (next target, whether to stop here)."""
+    (when even the error handler keeps looping, or the call, already past its bound, goes on
+    after the handler's turn). Returns (next target, whether to stop here)."""
     s = run.session
     limits = run.limits
-    if run.budget < -limits.max_steps_per_event or (
-        s.steps > limits.max_steps_per_call + limits.max_steps_per_event
+    if (
+        run.budget < -limits.max_steps_per_event
+        or s.steps > limits.max_steps_per_call + limits.max_steps_per_event
+        or run.steps_before > limits.max_steps_per_call
     ):
         run.trace(state, note="error: the call ran too many steps")
         run.out.append(sorry(run.language))

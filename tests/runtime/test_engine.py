@@ -1126,7 +1126,9 @@ N = {"n": {"type": "number", "default": 0}}
 SORRY_EN = SORRY["en"]
 
 
-def test_a_runaway_loop_runs_the_error_handler_once_then_a_second_error_ends_the_call() -> None:
+def test_a_runaway_loop_runs_the_error_handler_and_the_call_bound_ends_it() -> None:
+    """Each time the loop runs away the error handler runs (the caller chose to try again,
+    so it is a new error); the per-call bound ends the call politely at last."""
     flow = build(LOOP_NODES, start="spin", variables=N, on_error="oops")
     session, actions = start(flow)
     assert heard(actions) == ["Sorry, something went wrong.", "To try again, press 1."]
@@ -1134,10 +1136,15 @@ def test_a_runaway_loop_runs_the_error_handler_once_then_a_second_error_ends_the
     assert session.active and session.state == "retry"
     assert len(entered(actions)) <= 100 + 5
     session, actions = step(flow, session, ev.Digits("1", T0 + 5))
-    assert heard(actions) == [SORRY_EN]
+    assert heard(actions) == ["Sorry, something went wrong.", "To try again, press 1."]
+    for i in range(20):
+        if not session.active:
+            break
+        session, actions = step(flow, session, ev.Digits("1", T0 + 10 + i))
+        assert len(entered(actions)) <= 2 * 100 + 5
+    assert not session.active and heard(actions)[-1] == SORRY_EN
     assert actions[-1] == act.Hangup("error")
-    assert not session.active
-    assert len(entered(actions)) <= 2 * 100 + 5
+    assert session.steps <= 1000 + 2 * 100
 
 
 def test_an_error_handler_that_runs_away_too_ends_the_call_in_the_same_step() -> None:
@@ -1547,3 +1554,32 @@ def test_hanging_up_anywhere_but_a_recording_ends_the_call(menu_flow: CompiledFl
     session, _ = start(menu_flow)
     session, actions = step(menu_flow, session, ev.CallerHangup(T0 + 3))
     assert not session.active and actions[-1].note == "caller hung up"  # type: ignore[union-attr]
+
+
+def test_the_error_handler_runs_for_each_new_error_after_the_caller_moved_on() -> None:
+    """`on_error -> "Sorry, back to the menu"`: a second failed lookup minutes later is a new
+    error, not a reason to hang up on the caller."""
+    flow = build(
+        {
+            "main": {
+                "type": "menu",
+                "prompt": say("For your balance, press 1."),
+                "choices": [{"key": "1", "next": "lookup"}],
+                "exhausted": "bye",
+            },
+            "lookup": {
+                "type": "http",
+                "url": "https://core.bank.example/balance",
+                "next": "bye",
+                "noqa": ["SCE503"],
+            },
+            "sorry": {"type": "play", "prompt": say("Sorry, that failed."), "next": "main"},
+            "bye": bye("Bye."),
+        },
+        on_error="sorry",
+    )
+    session, _ = start(flow)
+    for i in range(3):
+        session, _ = step(flow, session, ev.Digits("1", T0 + 60 * i))
+        session, actions = step(flow, session, ev.HttpResult(T0 + 60 * i + 1, 500))
+        assert heard(actions)[:1] == ["Sorry, that failed."] and session.active
