@@ -27,9 +27,15 @@ def sorry(language: str) -> Play:
 
 
 def pick(texts: Mapping[str, object], language: str, default: str) -> tuple[str, object] | None:
-    """(language, text) of the caller's language, else the default language, else the first."""
+    """(language, text) of the caller's language, else of the same language written another
+    way (a subflow in `zh` called from a `zh-CN` call), else the default language, else the
+    first."""
     if language in texts:
         return language, texts[language]
+    base = language.split("-")[0].lower()
+    for lang, text in texts.items():
+        if lang.split("-")[0].lower() == base:
+            return lang, text
     if default in texts:
         return default, texts[default]
     for lang, text in texts.items():

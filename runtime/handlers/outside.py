@@ -153,7 +153,7 @@ def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | Non
     kind = type(event)
     if kind is ev.QueueUpdate:
         wait, position = event.estimated_wait, event.position  # type: ignore[union-attr]
-        if not 0 <= wait < math.inf:  # an estimate the platform does not have: no announcement
+        if not 0 < wait < math.inf:  # no estimate (or "0 minutes"): the music plays on
             return None
         position = position if type(position) is int and position >= 0 else 0
         run.assign({"estimated_wait": math.ceil(wait / 60), "queue_position": position})
