@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 OPEN = "open"
@@ -47,19 +47,26 @@ def _after_midnight(ranges: Sequence[Mapping[str, str]], minute: int) -> bool:
     return False
 
 
+def _day(params: Mapping[str, object], day: date) -> tuple[Sequence[Mapping[str, str]], bool]:
+    """The opening ranges of a date, and whether it is a holiday (its own hours, often none)."""
+    for holiday in params.get("holidays") or ():  # type: ignore[attr-defined]
+        if holiday["date"] == day.isoformat():
+            return holiday.get("hours") or (), True
+    hours: Mapping[str, Sequence[Mapping[str, str]]] = params.get("hours") or {}  # type: ignore[assignment]
+    return hours.get(_WEEKDAYS[day.weekday()], ()), False
+
+
 def classify(params: Mapping[str, object], time: float) -> str:
-    """ "open", "closed" or "holiday" at `time` (epoch seconds) for a schedule node's params."""
+    """ "open", "closed" or "holiday" at `time` (epoch seconds) for a schedule node's params.
+
+    A range that runs past midnight belongs to the day it starts: Friday's 22:00-02:00 keeps
+    Saturday 01:00 open even when Saturday is a holiday, and is gone when Friday is one."""
     local = datetime.fromtimestamp(time, _zone(str(params["timezone"])))
     minute = local.hour * 60 + local.minute
-    day = local.date().isoformat()
-    hours: Mapping[str, Sequence[Mapping[str, str]]] = params.get("hours") or {}  # type: ignore[assignment]
-    for holiday in params.get("holidays") or ():  # type: ignore[attr-defined]
-        if holiday["date"] == day:
-            return OPEN if _within(holiday.get("hours") or (), minute) else HOLIDAY
-    weekday = _WEEKDAYS[local.weekday()]
-    if _within(hours.get(weekday, ()), minute):
+    today, holiday = _day(params, local.date())
+    if _within(today, minute):
         return OPEN
-    yesterday = _WEEKDAYS[(local.weekday() - 1) % 7]
-    if _after_midnight(hours.get(yesterday, ()), minute):
+    yesterday, _ = _day(params, local.date() - timedelta(days=1))
+    if _after_midnight(yesterday, minute):
         return OPEN
-    return CLOSED
+    return HOLIDAY if holiday else CLOSED

@@ -89,3 +89,19 @@ NIGHT_SHIFT = {"timezone": "Asia/Shanghai", "hours": {"fri": [{"start": "22:00",
 )
 def test_a_range_past_midnight_runs_into_the_next_day(when: str, verdict: str) -> None:
     assert classify(NIGHT_SHIFT, at(when)) == verdict
+
+
+def holidays(*days: dict[str, object]) -> dict[str, object]:
+    return {**NIGHT_SHIFT, "holidays": list(days)}
+
+
+def test_a_night_shift_belongs_to_the_day_it_starts_on_holidays_too() -> None:
+    saturday_1am = at("2026-11-28T01:00:00+08:00")
+    # Saturday a holiday: Friday's shift still runs into it.
+    assert classify(holidays({"date": "2026-11-28"}), saturday_1am) == OPEN
+    # Friday a holiday: its shift, and the part past midnight, are gone.
+    assert classify(holidays({"date": "2026-11-27"}), saturday_1am) == CLOSED
+    # A holiday's own late hours run past midnight like any day's.
+    late = {"date": "2026-11-26", "hours": [{"start": "20:00", "end": "02:00"}]}
+    assert classify(holidays(late), at("2026-11-27T01:00:00+08:00")) == OPEN
+    assert classify(holidays(late), at("2026-11-26T19:00:00+08:00")) == HOLIDAY

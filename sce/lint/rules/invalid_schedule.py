@@ -12,22 +12,22 @@ from sce.lint.rule import rule
 
 @rule(INVALID_SCHEDULE, "invalid-schedule", Severity.ERROR)
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
-    """A schedule has an unknown time zone, backwards opening hours or an impossible date.
+    """A schedule has an unknown time zone, empty opening hours or an impossible date.
 
     **What it does:** reports a `schedule` node whose `timezone` is not an IANA time zone name
-    (`Europe/London`, `Asia/Shanghai`), whose opening hours close at or before the time they open
-    (`17:00` to `09:00`), or whose holiday is an impossible date (`2025-02-30`). The compiler
-    refuses such a flow.
+    (`Europe/London`, `Asia/Shanghai`), whose opening hours close when they open (`09:00` to
+    `09:00`), or whose holiday is an impossible date (`2025-02-30`). The compiler refuses such a
+    flow. A range that closes before it opens (`22:00` to `02:00`) runs past midnight.
 
     **Why is this bad?** The schedule decides whether a caller reaches an agent or a closed
-    message. With a wrong time zone the centre "opens" hours early or late; with a backwards
-    range the day is closed all day; an impossible holiday never happens.
+    message. With a wrong time zone the centre "opens" hours early or late; an empty range is
+    never open; an impossible holiday never happens.
 
     **Example:**
 
         schedule hours {
           timezone = "London"
-          hours { mon = [ { start = "17:00", end = "09:00" } ] }
+          hours { mon = [ { start = "09:00", end = "09:00" } ] }
           holidays = [ { date = "2025-02-30" } ]
           open -> menu, closed -> closed, holiday -> closed
         }
