@@ -168,7 +168,12 @@ class Run:
                 self.out.append(sorry(self.language))
                 self.end("error")
                 return None
-            node = self.pop_frame(None)
+            try:
+                node = self.pop_frame(None)
+            except LookupError:  # the calling flow's version cannot be loaded any more
+                self.out.append(sorry(self.language))
+                self.end("error")
+                return None
             target = self.flow.states[node].on.get("error")
             if target is not None:
                 return target
@@ -262,7 +267,17 @@ def step(
         if actions is not None:
             return s, actions
     enter, resume = _HANDLERS or _handlers()
-    run = Run(flow, s, event.time, limits, load)
+    try:
+        run = Run(flow, s, event.time, limits, load)
+    except LookupError as e:  # the subflow version the call is in can no longer be loaded
+        s.status = ENDED
+        note = f"error: the call's subflow cannot be loaded: {e}"
+        language = str(s.vars.get("language") or "")
+        return s, [
+            act.Trace(s.state or "", "subflow", event.time, NO_CHANGES, note),
+            sorry(language),
+            act.Hangup("error"),
+        ]
     if type(event) in EFFECT_RESULTS:
         run.budget -= s.quiet
     elif s.error_handled and type(event) in CALLER_INPUT:

@@ -21,8 +21,9 @@ class UnknownCall(RuntimeFault):
     """No session for this call id (never started, finished and expired, or abandoned)."""
 
 
-class UnknownFlow(RuntimeFault):
-    """No deployed flow (or no such version) under this id."""
+class UnknownFlow(RuntimeFault, LookupError):
+    """No deployed flow (or no such version) under this id. A LookupError too: the engine,
+    asking for a subflow's pinned version, takes the error path on any failed lookup."""
 
 
 class DeployRefused(RuntimeFault):

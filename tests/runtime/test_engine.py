@@ -1029,6 +1029,8 @@ def test_subflow_takes_inputs_and_gives_its_outputs_back() -> None:
     assert heard(actions) == ["Thank you."]
     assert session.stack == () and session.vars["ok"] is True
     assert "pin" not in session.vars and session.vars["account"] == "12345678"
+    returned = [a for a in actions if isinstance(a, act.Trace) and a.note == "returned"]
+    assert [(t.node, t.changed) for t in returned] == [("verify", {"ok": True})]
     transfer = actions[-1]
     assert isinstance(transfer, act.Transfer) and transfer.queue == "verified"
     # the summary is shared: what the caller did in the subflow travels with the transfer
@@ -1584,3 +1586,23 @@ def test_the_error_handler_runs_for_each_new_error_after_the_caller_moved_on() -
         session, _ = step(flow, session, ev.Digits("1", T0 + 60 * i))
         session, actions = step(flow, session, ev.HttpResult(T0 + 60 * i + 1, 500))
         assert heard(actions)[:1] == ["Sorry, that failed."] and session.active
+
+
+def test_a_subflow_version_that_cannot_be_loaded_ends_the_call_politely() -> None:
+    """The archive lost the version a call is in: the caller hears a goodbye, nothing raises."""
+    from runtime.errors import UnknownFlow
+
+    parent, child = parent_flow(), verify_flow()
+    pins = {"verify": child.version}
+    session, _ = start(parent, pins=pins, load=loader(parent, child))
+    session, _ = step(parent, session, ev.Digits("1", T0 + 2), load=loader(parent, child))
+
+    def lost(version: str) -> CompiledFlow:
+        raise UnknownFlow(f"no deployed version {version[:12]}")
+
+    after, actions = step(parent, session, ev.Digits("1234#", T0 + 8), load=lost)
+    assert not after.active and heard(actions) == [SORRY_EN]
+    assert actions[-1] == act.Hangup("error")
+    fresh, _ = start(parent, pins=pins, load=lost)
+    fresh, actions = step(parent, fresh, ev.Digits("1", T0 + 2), load=lost)
+    assert "cannot run subflow 'verify'" in notes(actions)  # its error exit, at the start
