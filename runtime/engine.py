@@ -341,7 +341,7 @@ def _quick_key(
     hop = choices.get(event.digits[:1]) if choices is not None else None
     if hop is None:
         return None
-    target, said, kind = hop
+    target, said, kind, _ = hop
     values = s.vars
     language = values.get("language") or (flow.languages or ("",))[0]
     shared = cache.asks.get((target, language, None))  # type: ignore[arg-type]

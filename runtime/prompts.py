@@ -69,7 +69,7 @@ class ActionCache:
         self.flow = flow
         self._plays: dict[tuple[str, str, str], Play | None] = {}
         self.asks: dict[tuple[str, str, str | None], tuple[Action, ...]] = {}
-        self.choices: dict[str, dict[str, tuple[str, str, str]]] = {}
+        self.choices: dict[str, dict[str, tuple[str, str, str, str]]] = {}
 
     def is_shared(self, state: str, field: str, language: str) -> bool:
         """Whether that prompt's Play is the same for every call (so it is cached)."""

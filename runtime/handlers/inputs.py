@@ -156,9 +156,9 @@ def _said_choice(state: State, text: str) -> str | None:
     return None
 
 
-def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str]]:
-    """key → (next state, what the summary says of it, the next state's type), made once per
-    menu (the engine's quick path reads it too)."""
+def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str, str]]:
+    """key → (next state, what the summary says of a key press, the next state's type, the
+    choice's name), made once per menu (the engine's quick path reads it too)."""
     table = run.prompts.choices.get(state.id)
     if table is None:
         table = {}
@@ -167,7 +167,7 @@ def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str]]:
             target = state.on.get("key:" + key)
             if target is not None and target in run.flow.states:
                 said = f"{state.id}: pressed {key}" + (f" ({label})" if label else "")
-                table[key] = (target, said, run.flow.states[target].type)
+                table[key] = (target, said, run.flow.states[target].type, label or key)
         run.prompts.choices[state.id] = table
     return table
 
@@ -195,7 +195,8 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
         key = _said_choice(state, event.text) or "?"  # type: ignore[union-attr]
         choice = _choices(run, state).get(key)
         if choice is not None:
-            run.add_summary(choice[1])
+            words = " ".join(event.text.split())[:60]  # type: ignore[union-attr]
+            run.add_summary(f'{state.id}: said "{words}" ({choice[3]})')
             return choice[0]
     elif kind is ev.Timeout:
         return _retry(run, state, "no-input")

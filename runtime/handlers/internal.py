@@ -100,7 +100,8 @@ def enter_language(run: Run, state: State, _: ev.Event | None) -> str | None:
         )
     if match is None:
         return run.fail(state, f"'{wanted}' is not one of the flow's languages")
-    run.assign({"language": match})
+    if match != run.language:
+        run.add_summary(f"language: {match}", language=match)
     run.trace(state, {"language": match})
     return follow(run, state, DONE)
 

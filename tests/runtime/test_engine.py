@@ -763,6 +763,7 @@ def test_language_switch_changes_the_language_of_later_prompts(language: str) ->
     session, actions = start(flow)
     assert heard(actions) == ["Hello.", "查询余额请按1，信用卡请按2。"]
     assert session.vars["language"] == "zh-CN"
+    assert session.vars["summary"] == "language: zh-CN"  # the agent will know
     assert actions[-1].language == "zh-CN"  # the gather listens for Mandarin
     # a prompt with no Mandarin text falls back to the flow's default language
     session, actions = step(flow, session, ev.Digits("1", T0 + 3))
@@ -1272,7 +1273,7 @@ def test_the_summary_accumulates_what_the_caller_did() -> None:
     session, _ = step(flow, session, ev.Digits("7", T0 + 3))  # a wrong key is not a summary
     session, _ = step(flow, session, ev.Speech("balance", T0 + 6))
     session, actions = step(flow, session, ev.Digits("12345678#", T0 + 12))
-    expected = "main: pressed 1 (Balance); balance: entered 8 digits"
+    expected = 'main: said "balance" (Balance); balance: entered 8 digits'
     assert session.vars["summary"] == expected
     assert actions[-1].attach == {"summary": expected}
 

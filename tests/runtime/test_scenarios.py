@@ -262,7 +262,7 @@ def test_4_complaint_offers_an_agent_and_asks_before_transferring(sim: Simulator
     )
     assert transfer.attach == {
         "reason": "complaint",
-        "summary": "offer_agent: pressed 1; confirm: pressed 1",
+        "summary": 'offer_agent: said "yes please" (1); confirm: pressed 1',
     }
     assert call.path == ["sorry_to_hear", "offer_agent", "confirm", "complaints_team"]
 
