@@ -77,7 +77,7 @@ def test_silence_and_lines_that_mean_nothing(stubs: Path) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert "not understood: 'dance' (type `help`)" in out
-    assert "I did not hear anything. To check an account, press 1." in out  # the empty line
+    assert "I did not hear anything." in out  # the empty line
     assert "queue SECONDS [POSITION]" in out  # help
     assert out.index("not understood") < out.index("I did not hear anything")
 

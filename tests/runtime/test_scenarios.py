@@ -199,12 +199,12 @@ def test_3_wrong_keys_and_silence_are_re_prompted_then_an_agent_takes_over(
     assert call.heard == [RETRIES_MAIN]
     call.press("7")
     assert call.heard[-2:] == [
-        "That key is not a choice. To check an account, press 1. For an agent, press 0.",
-        RETRIES_MAIN,
+        "That key is not a choice.",
+        RETRIES_MAIN,  # the choices once, not twice
     ]
     call.silence()
     assert call.heard[-2:] == [
-        "I did not hear anything. To check an account, press 1. For an agent, press 0.",
+        "I did not hear anything.",
         RETRIES_MAIN,
     ]
     assert call.of(act.Transfer) == []
