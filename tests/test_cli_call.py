@@ -362,3 +362,12 @@ def test_the_bundled_business_system_replies_serve_make_run() -> None:
     assert result.exit_code == 0
     assert "Your balance is 12.5 USD." in result.output
     assert "SMS to +15550100100: Example Bank: your balance is 12.5 USD." in result.output
+
+
+def test_the_end_of_input_during_a_recording_ends_the_command() -> None:
+    """Hung up while recording, the call waits for a recording that never comes: the command
+    says so and returns, instead of hanging up again and again."""
+    result = run("call", "after_hours", "--flows", FLOWS, "--at", "2026-11-29T23:00:00+08:00")
+    assert result.exit_code == 0
+    assert "the recording is still to come" in result.stdout
+    assert "Ended: no (still waiting)" in result.stdout

@@ -70,6 +70,7 @@ def call_interactively(
 
     from runtime import scripts as sc
     from runtime.errors import Mismatch, RuntimeFault
+    from runtime.session import FINISHING
 
     console = rich_console()
     options = {k: v for k, v in (("caller", caller), ("called", called)) if v}
@@ -97,6 +98,8 @@ def call_interactively(
         console.print(Text(f"? {sc.describe_wait(simulated, waiting)}", "cyan"))
         line = _read_line(console)
         if line is None:
+            if simulated.session.status == FINISHING:
+                break  # hung up while recording: the recording never came
             console.print(Text("(end of input: the caller hangs up)", "dim"))
             simulated.hang_up()
             continue
