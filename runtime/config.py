@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from sce.errors import ConfigError
-from sce.lint.config import find_pyproject
+from sce.pyproject import find_pyproject, read_table
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,7 @@ def load_config(
     origin = None
     pyproject = find_pyproject(start or Path.cwd())
     if pyproject is not None:
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise ConfigError(f"{pyproject}: {e}") from None
-        table = data.get("tool", {}).get("sce", {}).get("runtime", {})
+        table = read_table(pyproject, "tool", "sce", "runtime")
         if table:
             origin = str(pyproject)
         values |= {key.replace("-", "_"): value for key, value in table.items()}

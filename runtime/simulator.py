@@ -28,9 +28,11 @@ from runtime import events as ev
 from runtime.calls import Calls, Turn
 from runtime.config import RuntimeConfig
 from runtime.effects import LiveEffects, LogSmsSender
+from runtime.errors import DeployRefused
 from runtime.registry import DeployResult, Registry
 from runtime.session import Session
 from runtime.store.memory import MemoryDeployBackend, MemorySessionStore
+from sce.diagnostics import Severity
 from sce.lint import Settings
 from sce.lint.runner import collect_files
 
@@ -141,18 +143,24 @@ class Simulator:
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | Path], **options: object) -> Simulator:
-        """A simulator with every flow under `paths` deployed (refused ones raise)."""
+        """A simulator with every flow under `paths` deployed (a .json and .flow twin once).
+        Refused flows raise DeployRefused with all their diagnostics, to print like `sce lint`;
+        a path that holds no flows raises FileNotFoundError."""
         sim = cls(**options)  # type: ignore[arg-type]
-        settings = sim.registry.settings or Settings()
-        files, problems = collect_files(paths, settings)
+        files, problems = collect_files(paths, sim.registry.settings or Settings())
         if problems:
             raise FileNotFoundError("; ".join(problems))
+        refused: list[DeployResult] = []
         for path in sorted(files, key=lambda p: (p.stem, p.suffix != ".json")):
             if path.stem in sim.registry.current_versions():
                 continue  # the .flow twin of a .json already deployed
             result = sim.deploy(path)
             if not result.ok:
-                raise ValueError("\n".join(map(str, result.to_data()["errors"])))  # type: ignore[call-overload]
+                refused.append(result)
+        if refused:
+            errors = [d for r in refused for d in r.diagnostics if d.severity is Severity.ERROR]
+            names = ", ".join(str(r.source) for r in refused)
+            raise DeployRefused(f"refused (errors above): {names}", errors)
         return sim
 
     def deploy(self, path: str | Path, who: str = "simulator") -> DeployResult:

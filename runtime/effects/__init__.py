@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from runtime.actions import Fetch, SendSms
 from runtime.config import RuntimeConfig
-from runtime.effects.http import HttpClient, save_values
+from runtime.effects.http import HttpClient
 from runtime.effects.sms import LogSmsSender, SmsSender, TwilioSmsSender, sms_sender_from
 from runtime.events import HttpResult, SmsResult
 
@@ -16,7 +16,6 @@ __all__ = [
     "LogSmsSender",
     "SmsSender",
     "TwilioSmsSender",
-    "save_values",
     "sms_sender_from",
 ]
 

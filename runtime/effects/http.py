@@ -23,7 +23,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -32,6 +32,7 @@ from runtime.config import RuntimeConfig
 from runtime.effects.allow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 from runtime.errors import EffectBlocked
 from runtime.events import HttpResult
+from runtime.pointer import save_values  # noqa: F401  # (moved; tests still import it here)
 
 #: Seconds a node without its own timeout may take.
 DEFAULT_TIMEOUT = 5.0
@@ -42,7 +43,6 @@ MAX_BODY = 1_000_000
 Resolver = Callable[[str, int], Sequence[str]]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_INDEX = re.compile(r"0|[1-9][0-9]*")
 #: Headers the client sets itself; a flow's value for them would desynchronise the request.
 _OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
@@ -238,40 +238,6 @@ class HttpClient:
         if expired.is_set():  # the cut socket may read as a clean end of the body
             raise _Expired
         return _result(reply.status, reply.msg, data)
-
-
-def save_values(body: object, save: Mapping[str, str]) -> tuple[dict[str, object], str | None]:
-    """Pick variables out of a reply by JSON pointer (RFC 6901): `{"balance": "/account/0/bal"}`.
-    Returns every value found, and an error naming the first pointer that was not (None when all
-    were). Pure, so the engine can call it while replaying a call."""
-    values: dict[str, object] = {}
-    error = None
-    for name, pointer in save.items():
-        found, value, problem = _follow(body, pointer)
-        if found:
-            values[name] = value
-        elif error is None:
-            error = problem
-    return values, error
-
-
-def _follow(document: object, pointer: str) -> tuple[bool, object, str | None]:
-    if pointer == "":
-        return True, document, None
-    if not pointer.startswith("/"):
-        return False, None, f"'{pointer}' is not a JSON pointer: it must start with /"
-    value = document
-    for raw in pointer[1:].split("/"):
-        if re.search(r"~(?![01])", raw):
-            return False, None, f"'{pointer}' is not a JSON pointer: '~' must be '~0' or '~1'"
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and _INDEX.fullmatch(token) and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return False, None, f"{pointer} is not in the reply"
-    return True, value, None
 
 
 class _Expired(Exception):

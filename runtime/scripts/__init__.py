@@ -30,7 +30,7 @@ The modules: `steps` (the vocabulary and the script as data), `load` (reading fi
 
 from runtime.scripts.load import load_script, load_stubs, script_files
 from runtime.scripts.replies import REPLY_HELP, parse_reply
-from runtime.scripts.run import CallResult, Failure, perform, run_script, simulator_for
+from runtime.scripts.run import CallResult, Failure, perform, run_script
 from runtime.scripts.steps import Script, ScriptCall, Step
 from runtime.scripts.waits import Wait, describe_wait, end_reason, waiting_for
 
@@ -50,6 +50,5 @@ __all__ = [
     "perform",
     "run_script",
     "script_files",
-    "simulator_for",
     "waiting_for",
 ]

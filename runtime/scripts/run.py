@@ -3,20 +3,14 @@ until the first expectation that does not hold, which becomes the call's `Failur
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from runtime import actions as act
-from runtime.errors import DeployRefused, Mismatch, RuntimeFault, ScriptError
-from runtime.registry import DeployResult
+from runtime.errors import Mismatch, RuntimeFault
 from runtime.scripts.checks import CHECKS
 from runtime.scripts.steps import ACTIONS, Script, ScriptCall, Step
 from runtime.scripts.waits import describe_wait, end_reason, waiting_for
 from runtime.simulator import SimulatedCall, Simulator
-from sce.diagnostics import Severity
-from sce.lint import Settings
-from sce.lint.runner import collect_files
 
 
 @dataclass(frozen=True)
@@ -58,27 +52,6 @@ class CallResult:
 
 
 # -- the simulator ----------------------------------------------------------------------------
-
-
-def simulator_for(paths: Iterable[str | Path], **options: object) -> Simulator:
-    """A simulator with every flow under `paths` deployed, like `Simulator.from_paths`, except
-    that refused flows raise DeployRefused carrying all their diagnostics, to print like lint."""
-    sim = Simulator(**options)  # type: ignore[arg-type]
-    files, problems = collect_files(paths, sim.registry.settings or Settings())
-    if problems:
-        raise ScriptError("; ".join(problems))
-    refused: list[DeployResult] = []
-    for path in sorted(files, key=lambda p: (p.stem, p.suffix != ".json")):
-        if path.stem in sim.registry.current_versions():
-            continue  # the .flow twin of a .json already deployed
-        result = sim.deploy(path, who="sce call")
-        if not result.ok:
-            refused.append(result)
-    if refused:
-        diagnostics = [d for r in refused for d in r.diagnostics if d.severity is Severity.ERROR]
-        names = ", ".join(str(r.source) for r in refused)
-        raise DeployRefused(f"refused (errors above): {names}", diagnostics)
-    return sim
 
 
 # -- running ----------------------------------------------------------------------------------

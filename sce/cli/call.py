@@ -176,14 +176,16 @@ def _simulator(folder: Path, **options: object) -> Any:
 
     from runtime.config import load_config
     from runtime.errors import DeployRefused
-    from runtime.scripts import simulator_for
+    from runtime.simulator import Simulator
 
     settings = load_settings(Path.cwd())
     deploy_log = logging.getLogger("sce.deploy")
     level = deploy_log.level
     deploy_log.setLevel(logging.ERROR)  # the refusals are printed below, with their reasons
     try:
-        return simulator_for([folder], config=load_config(Path.cwd()), settings=settings, **options)
+        return Simulator.from_paths(
+            [folder], config=load_config(Path.cwd()), settings=settings, **options
+        )
     except DeployRefused as e:
         _report_refused(e.diagnostics, f"flows {e.message}")  # type: ignore[arg-type]
     finally:

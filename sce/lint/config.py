@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import fnmatch
 import math
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sce.errors import ConfigError
 from sce.lint.rule import by_name_or_code
+from sce.pyproject import find_pyproject, read_table
 
 #: Characters of prompt text spoken per second, by language (the part before '-'). English TTS
 #: speaks about 150 words a minute (~15 characters/s); Mandarin about 4-5 characters a second.
@@ -95,32 +95,12 @@ def _codes(tokens: list[str]) -> frozenset[str]:
     return frozenset(r.code for t in tokens for r in by_name_or_code(t))
 
 
-def find_pyproject(start: Path) -> Path | None:
-    start = start.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else start.parents:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def load_settings(start: Path | None = None, config: Path | None = None) -> Settings:
     """Settings from an explicit file, or from the nearest pyproject.toml above `start`."""
     path = config or find_pyproject(start or Path.cwd())
     if path is None:
         return Settings()
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read the settings: {e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: {e}") from None
-    tool = doc.get("tool", {})
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{path}: 'tool' must be a table ([tool.sce] holds the settings)")
-    table = tool.get("sce", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.sce] must be a table of settings")
+    table = read_table(path, "tool", "sce")
     return settings_from(table, origin=str(path), root=path.parent)
 
 

@@ -57,3 +57,9 @@ def test_a_wrong_setting_is_named(tmp_path: Path, table: str, message: str) -> N
     (tmp_path / "pyproject.toml").write_text(f"[tool.sce.runtime]\n{table}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(tmp_path, environ={})
+
+
+def test_a_runtime_setting_where_its_table_belongs_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.sce]\nruntime = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[tool.sce.runtime\] must be a table"):
+        load_config(tmp_path, environ={})

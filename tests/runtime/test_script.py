@@ -18,7 +18,6 @@ from runtime.scripts import (
     parse_reply,
     run_script,
     script_files,
-    simulator_for,
     waiting_for,
 )
 from runtime.simulator import Simulator
@@ -32,7 +31,7 @@ BALANCE_STUB = '"GET https://core.bank.example/*": {json: {balance: {amount: 12.
 @pytest.fixture(scope="module")
 def sim() -> Simulator:
     """Every example flow deployed once; `run_script` leaves the clock and stubs as it found them."""
-    return simulator_for([FLOWS], at=MONDAY_10AM)
+    return Simulator.from_paths([FLOWS], at=MONDAY_10AM)
 
 
 def script(tmp_path: Path, text: str, name: str = "t.calls.yaml") -> Path:
@@ -387,12 +386,12 @@ def test_a_refused_flow_stops_the_simulator_with_its_diagnostics(tmp_path: Path)
     )
     (tmp_path / "bad.flow").write_text("flow bad { start -> nowhere }\n", encoding="utf-8")
     with pytest.raises(DeployRefused) as caught:
-        simulator_for([tmp_path])
+        Simulator.from_paths([tmp_path])
     (diagnostic,) = caught.value.diagnostics
     assert (Path(diagnostic.path).name, diagnostic.line, diagnostic.code) == ("bad.flow", 1, "SCE101")  # type: ignore[attr-defined,arg-type]  # fmt: skip
     assert "bad.flow" in caught.value.message
     (tmp_path / "bad.flow").unlink()
-    assert simulator_for([tmp_path]).call("good").heard == ["Bye."]
+    assert Simulator.from_paths([tmp_path]).call("good").heard == ["Bye."]
 
 
 # -- the console's typed lines ----------------------------------------------------------------
