@@ -6,7 +6,7 @@ Actions are immutable; the engine shares actions that do not depend on the call 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -124,6 +124,22 @@ ACTION_NAMES: dict[type, str] = {
 
 #: Actions after which the call waits for an event from outside.
 WAITING = (Gather, Record, Transfer, Fetch, SendSms)
+#: The waits that need the caller on the line.
+CALLER_WAITS = (Gather, Record, Transfer)
+
+
+def heard(actions: Iterable[Action]) -> list[str]:
+    """What the caller heard, as text, in order."""
+    return [a.text for a in actions if isinstance(a, Play)]
+
+
+def path(actions: Iterable[Action]) -> list[str]:
+    """The states entered, in order; a state's retries (traced again in a row) count once."""
+    out: list[str] = []
+    for a in actions:
+        if isinstance(a, Trace) and (not out or out[-1] != a.node):
+            out.append(a.node)
+    return out
 
 
 def action_to_data(action: Action) -> dict[str, object]:

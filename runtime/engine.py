@@ -308,7 +308,7 @@ def step(
     s.quiet = limits.max_steps_per_event - run.budget
     if run.out and isinstance(run.out[-1], act.WAITING):
         s.asked = s.seq  # a new wait: answers to the one before are late from now on
-        if s.status == FINISHING and isinstance(run.out[-1], CALLER_WAITS):
+        if s.status == FINISHING and isinstance(run.out[-1], act.CALLER_WAITS):
             run.end("caller-hangup")  # the flow waits for a caller who is gone
     return s, run.out
 
@@ -319,8 +319,6 @@ EFFECT_RESULTS = frozenset({HttpResult, SmsResult})
 CALLER_INPUT = frozenset({Digits, Speech, Timeout, RecordingResult, TransferResult})
 #: What a finishing call (the caller hung up while recording) still takes.
 AFTER_HANGUP = EFFECT_RESULTS | {RecordingResult}
-#: Waits that need the caller on the line.
-CALLER_WAITS = (act.Gather, act.Record, act.Transfer)
 
 #: Whether `step` may take the quick path (the tests compare it with the general one).
 QUICK = True

@@ -237,16 +237,12 @@ class SimulatedCall:
     @property
     def heard(self) -> list[str]:
         """Every prompt the caller heard, as text."""
-        return [a.text for a in self.actions if isinstance(a, act.Play)]
+        return act.heard(self.actions)
 
     @property
     def path(self) -> list[str]:
         """The states entered, in order; retries in one state count once."""
-        out: list[str] = []
-        for a in self.actions:
-            if isinstance(a, act.Trace) and (not out or out[-1] != a.node):
-                out.append(a.node)
-        return out
+        return act.path(self.actions)
 
     @property
     def session(self) -> Session:
@@ -257,12 +253,13 @@ class SimulatedCall:
         return not self.session.active
 
     @property
-    def waiting_for(self) -> act.Action | None:
-        """The action the call waits on (a gather, record or transfer), None when it ended."""
+    def waiting_for(self) -> act.Gather | act.Record | act.Transfer | None:
+        """The caller-facing action the call waits on, however many turns ago it came (a
+        queue update adds a turn with only an announcement); None when the call ended."""
         if self.ended:
             return None
-        for a in reversed(self.last):
-            if isinstance(a, act.WAITING):
+        for a in reversed(self.actions):
+            if isinstance(a, act.CALLER_WAITS):
                 return a
         return None
 

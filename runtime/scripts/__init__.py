@@ -32,7 +32,7 @@ from runtime.scripts.load import load_script, load_stubs, script_files
 from runtime.scripts.replies import REPLY_HELP, parse_reply
 from runtime.scripts.run import CallResult, Failure, perform, run_script
 from runtime.scripts.steps import Script, ScriptCall, Step
-from runtime.scripts.waits import Wait, describe_wait, end_reason, waiting_for
+from runtime.scripts.waits import Wait, describe_wait, end_reason
 
 __all__ = [
     "REPLY_HELP",
@@ -50,5 +50,4 @@ __all__ = [
     "perform",
     "run_script",
     "script_files",
-    "waiting_for",
 ]

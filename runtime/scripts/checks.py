@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from runtime import actions as act
-from runtime.scripts.waits import describe_wait, end_reason, waiting_for
+from runtime.scripts.waits import describe_wait, end_reason
 from runtime.simulator import HttpStub, SimulatedCall
 
 
@@ -21,12 +21,8 @@ def _quoted(texts: Iterable[str]) -> str:
     return ", ".join(json.dumps(t, ensure_ascii=False) for t in texts)
 
 
-def _heard(turn: list[act.Action]) -> list[str]:
-    return [a.text for a in turn if isinstance(a, act.Play)]
-
-
 def _check_hear(wanted: list[str], call: SimulatedCall, turn: list[act.Action]) -> str | None:
-    heard = _heard(turn)
+    heard = act.heard(turn)
     said = " | ".join(_norm(h) for h in heard)
     at = 0
     for text in wanted:
@@ -40,7 +36,7 @@ def _check_hear(wanted: list[str], call: SimulatedCall, turn: list[act.Action]) 
 
 
 def _check_not_hear(wanted: list[str], call: SimulatedCall, turn: list[act.Action]) -> str | None:
-    for heard in _heard(turn):
+    for heard in act.heard(turn):
         for text in wanted:
             if _norm(text) in _norm(heard):
                 return f"expected not to hear {_quoted([text])}, but heard {_quoted([heard])}"
@@ -61,16 +57,8 @@ def _check_sms(wanted: dict[str, str], call: SimulatedCall, turn: list[act.Actio
     return f"expected {expected}, but {happened or 'no SMS was sent in this turn'}"
 
 
-def _turn_path(turn: list[act.Action]) -> list[str]:
-    out: list[str] = []
-    for a in turn:
-        if isinstance(a, act.Trace) and (not out or out[-1] != a.node):
-            out.append(a.node)
-    return out
-
-
 def _check_path(wanted: list[str], call: SimulatedCall, turn: list[act.Action]) -> str | None:
-    entered = _turn_path(turn)
+    entered = act.path(turn)
     it = iter(entered)
     if all(node in it for node in wanted):
         return None
@@ -84,7 +72,7 @@ def _check_ended(wanted: bool | str, call: SimulatedCall, turn: list[act.Action]
             f"expected the call to go on, but it ended ({end_reason(call)})" if call.ended else None
         )
     if not call.ended:
-        waiting = waiting_for(call)
+        waiting = call.waiting_for
         now = describe_wait(call, waiting, brief=True) if waiting else "nothing"
         return f"expected the call to have ended, but it waits for {now}"
     if wanted is True or wanted == end_reason(call):

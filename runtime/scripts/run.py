@@ -9,7 +9,7 @@ from runtime import actions as act
 from runtime.errors import Mismatch, RuntimeFault
 from runtime.scripts.checks import CHECKS
 from runtime.scripts.steps import ACTIONS, Script, ScriptCall, Step
-from runtime.scripts.waits import describe_wait, end_reason, waiting_for
+from runtime.scripts.waits import describe_wait, end_reason
 from runtime.simulator import SimulatedCall, Simulator
 
 
@@ -133,7 +133,7 @@ def perform(call: SimulatedCall, step: Step) -> None:
     if step.kind == "wait":
         call.sim.wait(float(arg))  # type: ignore[arg-type]
         return
-    waiting = waiting_for(call)
+    waiting = call.waiting_for
     if waiting is None:
         raise Mismatch(f"cannot {step.kind}: the call already ended ({end_reason(call)})")
     wanted = {

@@ -14,17 +14,6 @@ CALLER_HUNG_UP = "caller-hangup"
 Wait = act.Gather | act.Record | act.Transfer
 
 
-def waiting_for(call: SimulatedCall) -> Wait | None:
-    """The caller-facing action the call waits on, however many turns ago it came (a queue
-    update adds a turn with only an announcement); None when the call ended."""
-    if call.ended:
-        return None
-    for a in reversed(call.actions):
-        if isinstance(a, act.Gather | act.Record | act.Transfer):
-            return a
-    return None
-
-
 def _state(call: SimulatedCall, node: str) -> State | None:
     s = call.session
     version = str(s.stack[-1]["version"]) if s.stack else s.version

@@ -92,7 +92,7 @@ def call_interactively(
         shown = len(actions)
         if simulated.ended:
             break
-        waiting = sc.waiting_for(simulated)
+        waiting = simulated.waiting_for
         if waiting is None:  # pragma: no cover  (an active call always waits on something)
             break
         console.print(Text(f"? {sc.describe_wait(simulated, waiting)}", "cyan"))

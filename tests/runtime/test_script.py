@@ -18,7 +18,6 @@ from runtime.scripts import (
     parse_reply,
     run_script,
     script_files,
-    waiting_for,
 )
 from runtime.simulator import Simulator
 
@@ -428,28 +427,28 @@ def test_typed_lines_are_caller_steps(sim: Simulator) -> None:
 
 def test_what_the_call_waits_for_in_words(sim: Simulator) -> None:
     call = sim.call("balance")
-    assert describe_wait(call, waiting_for(call)) == (  # type: ignore[arg-type]
+    assert describe_wait(call, call.waiting_for) == (  # type: ignore[arg-type]
         "press a key: 1 Balance, 0 Agent, * repeat (or say: balance, agent, operator); "
         "empty line = silence (5 s)"
     )
     call = sim.call("retries")
     call.press("1")
-    assert describe_wait(call, waiting_for(call)) == (  # type: ignore[arg-type]
+    assert describe_wait(call, call.waiting_for) == (  # type: ignore[arg-type]
         "enter 8 digits then #; empty line = silence (8 s)"
     )
     call = sim.call("complaint")
     call.press("2")
-    assert describe_wait(call, waiting_for(call)).startswith("recording… (up to 180 s)")  # type: ignore[arg-type]
+    assert describe_wait(call, call.waiting_for).startswith("recording… (up to 180 s)")  # type: ignore[arg-type]
     call = sim.call("agent_queue")
     call.press("0").press("2")
-    assert describe_wait(call, waiting_for(call)) == (  # type: ignore[arg-type]
+    assert describe_wait(call, call.waiting_for) == (  # type: ignore[arg-type]
         "in queue service (skills loans, priority 1) — keys: * leave; "
         "commands: queue SECONDS [POSITION] / answered / failed"
     )
     call.queue(120)  # a turn with only the announcement: the call still waits in the queue
-    assert isinstance(waiting_for(call), act.Transfer)
+    assert isinstance(call.waiting_for, act.Transfer)
     call.hang_up()
-    assert waiting_for(call) is None
+    assert call.waiting_for is None
 
 
 def test_yaml_values_that_json_cannot_hold_are_refused(tmp_path: Path) -> None:
