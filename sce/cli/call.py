@@ -10,12 +10,18 @@ from typing import Any, NoReturn
 
 import click
 
-from sce.cli.common import CliError, NonEmptyPath, output_option, sources_for, to_json
+from sce.cli.common import (
+    CliError,
+    NonEmptyPath,
+    output_option,
+    print_diagnostics,
+    to_json,
+)
 from sce.cli.console import again, call_interactively, rich_console, watching
 from sce.diagnostics import Diagnostic
 from sce.files import write_atomic
 from sce.lint import load_settings
-from sce.report import ExitCode, OutputFormat, render
+from sce.report import ExitCode
 
 
 @click.command()
@@ -193,9 +199,7 @@ def _simulator(folder: Path, **options: object) -> Any:
 
 
 def _report_refused(diagnostics: list[Diagnostic], message: str) -> NoReturn:
-    found = sorted(diagnostics, key=lambda d: d.sort_key)
-    text = render(found, OutputFormat.TEXT, sources=sources_for(found), summary=False)
-    click.echo(text, err=True, nl=False)
+    print_diagnostics(diagnostics)
     click.echo(f"sce: {message}", err=True)
     sys.exit(ExitCode.FINDINGS)
 

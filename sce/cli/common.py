@@ -5,7 +5,7 @@ their problems printed (always like `sce lint` prints them)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,15 +74,18 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
+def print_diagnostics(
+    diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source] | None = None
+) -> None:
+    """Findings on stderr, sorted, as `sce lint` prints them (syntax errors with their line)."""
+    found = sorted(diagnostics, key=lambda d: d.sort_key)
+    shown = sources if sources is not None else sources_for(found)
+    click.echo(render(found, OutputFormat.TEXT, sources=shown, summary=False), err=True, nl=False)
+
+
 def report_load_errors(loaded: LoadedFlow) -> None:
     """A flow's load diagnostics on stderr, like `sce lint` prints them."""
-    sources = {loaded.path or "": loaded.source}
-    found = sorted(loaded.diagnostics, key=lambda d: d.sort_key)
-    click.echo(
-        render(found, OutputFormat.TEXT, sources=sources, summary=False),
-        err=True,
-        nl=False,
-    )
+    print_diagnostics(loaded.diagnostics, {loaded.path or "": loaded.source})
 
 
 def require_flow_file(path: Path) -> None:

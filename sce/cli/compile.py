@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from sce.cli.common import NonEmptyPath, emit, load_sound, output_option
+from sce.cli.common import NonEmptyPath, emit, load_sound, output_option, print_diagnostics
 from sce.errors import CompileError
-from sce.report import ExitCode, OutputFormat, render
+from sce.report import ExitCode
 
 
 @click.command(name="compile")
@@ -25,8 +25,7 @@ def compile_command(flow: Path, output: Path | None) -> None:
     try:
         compiled = compile_flow(loaded.flow, analyse(loaded.flow))
     except CompileError as e:
-        located = sorted((loaded.source.locate(d) for d in e.diagnostics), key=lambda d: d.sort_key)
-        click.echo(render(located, OutputFormat.TEXT, summary=False), err=True, nl=False)
+        print_diagnostics([loaded.source.locate(d) for d in e.diagnostics], {})
         click.echo(f"sce: {e.message}", err=True)
         sys.exit(ExitCode.FINDINGS)
     emit(compiled.to_json() + "\n", output)

@@ -19,14 +19,14 @@ from sce.cli.common import (
     CliError,
     NonEmptyPath,
     output_option,
+    print_diagnostics,
     require_flow_file,
-    sources_for,
     to_json,
 )
 from sce.diagnostics import Severity
 from sce.files import write_atomic
 from sce.lint import load_settings
-from sce.report import ExitCode, OutputFormat, render
+from sce.report import ExitCode
 
 
 @click.command(short_help="Check flows and put the good ones where a runtime watches.")
@@ -80,10 +80,8 @@ def deploy(flows: tuple[Path, ...], folder: Path, who: str, output: Path | None)
             click.echo(f"deployed {result.flow} {str(result.version)[:12]} -> {result.source}")
             continue
         refused += 1
-        found = sorted(result.diagnostics, key=lambda d: d.sort_key)
-        text = render(found, OutputFormat.TEXT, sources=sources_for(found), summary=False)
-        click.echo(text, err=True, nl=False)
-        errors = sum(d.severity is Severity.ERROR for d in found)
+        print_diagnostics(result.diagnostics)
+        errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
         click.echo(f"refused {path}: {errors} error{'s' * (errors != 1)}, nothing written")
     if output is not None:
         write_atomic(output, to_json(records))
