@@ -165,18 +165,22 @@ class Run:
                 s.error_handled = True
                 return self.flow.on_error
             if not s.stack:
-                self.out.append(sorry(self.language))
-                self.end("error")
-                return None
+                return self.give_up(None, None)
             try:
                 node = self.pop_frame(None)
-            except LookupError:  # the calling flow's version cannot be loaded any more
-                self.out.append(sorry(self.language))
-                self.end("error")
-                return None
+            except LookupError as e:
+                return self.give_up(None, f"the calling flow cannot be loaded: {e}")
             target = self.flow.states[node].on.get("error")
             if target is not None:
                 return target
+
+    def give_up(self, state: State | None, note: str | None) -> None:
+        """End the call politely: the caller hears a goodbye in their language. `note` (an
+        error, traced at `state`) says why."""
+        if state is not None and note is not None:
+            self.trace(state, note=f"error: {note}")
+        self.out.append(sorry(self.language))
+        self.end("error")
 
     def pop_frame(self, outputs: Mapping[str, str] | None) -> str:
         """Leave a subflow: back to the caller's frame, copying `outputs` (caller variable →
@@ -406,9 +410,7 @@ def _over_limit(run: Run, state: State) -> tuple[str | None, bool]:
         or s.steps > limits.max_steps_per_call + limits.max_steps_per_event
         or run.steps_before > limits.max_steps_per_call
     ):
-        run.trace(state, note="error: the call ran too many steps")
-        run.out.append(sorry(run.language))
-        run.end("error")
+        run.give_up(state, "the call ran too many steps")
         return None, True
     if s.error_handled:
         return state.id, False  # the error handler's grace: carry on into this state

@@ -7,7 +7,7 @@ from contextlib import suppress
 from runtime import events as ev
 from runtime.engine import SHARED_BUILTINS, Run, initial_vars
 from runtime.handlers.common import evaluate, follow
-from runtime.prompts import render_text, sorry
+from runtime.prompts import render_text
 from runtime.schedule import HOLIDAY, classify
 from sce import expr
 from sce.compiler.ir import DONE, State
@@ -37,10 +37,7 @@ def enter_hangup(run: Run, state: State, _: ev.Event | None) -> str | None:
         try:
             node = run.pop_frame(outputs)
         except LookupError as e:  # the calling flow's version cannot be loaded any more
-            run.trace(state, note=f"error: the calling flow cannot be loaded: {e}")
-            run.out.append(sorry(run.language))
-            run.end("error")
-            return None
+            return run.give_up(state, f"the calling flow cannot be loaded: {e}")
         caller = run.flow.states[node]
         run.trace(caller, {name: run.vars.get(name) for name in outputs}, note="returned")
         return follow(run, caller, DONE)
