@@ -20,8 +20,13 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL
 from sce.errors import ConfigError
 from sce.pyproject import find_pyproject, read_table
+
+#: Seconds an http node without its own timeout may take (the client also caps it by
+#: `http-max-timeout`).
+DEFAULT_HTTP_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,8 @@ class RuntimeConfig:
     http_max_timeout: float = 10.0
     max_steps_per_event: int = 100
     max_steps_per_call: int = 1000
-    idle_ttl: float = 4 * 3600.0
-    ended_ttl: float = 600.0
+    idle_ttl: float = float(DEFAULT_IDLE_TTL)
+    ended_ttl: float = float(DEFAULT_ENDED_TTL)
     #: Twilio credentials for the SMS sender (else messages go to the log sender).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -99,7 +104,7 @@ def _checked(values: dict[str, object], origin: str | None) -> RuntimeConfig:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{name}' must be a list of host names")
             value = tuple(v.strip().lower() for v in value if v.strip())
-        elif isinstance(default, bool) or default is None or isinstance(default, str):
+        elif default is None or isinstance(default, str):
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: '{name}' must be a string")
         elif isinstance(default, int | float):

@@ -124,17 +124,3 @@ Event = (
     | QueueUpdate
     | CallerHangup
 )
-
-#: Event name (as in scripts, JSON and traces) → class.
-EVENT_TYPES: dict[str, type] = {
-    "start": CallStarted,
-    "digits": Digits,
-    "speech": Speech,
-    "timeout": Timeout,
-    "http": HttpResult,
-    "sms": SmsResult,
-    "recording": RecordingResult,
-    "transfer": TransferResult,
-    "queue": QueueUpdate,
-    "hangup": CallerHangup,
-}

@@ -89,10 +89,6 @@ class Session:
         self.asked = asked
 
     @property
-    def language(self) -> str:
-        return self.vars.get("language", "")  # type: ignore[return-value]
-
-    @property
     def active(self) -> bool:
         """Not ended (a finishing call is active: it still runs, and holds its versions)."""
         return self.status != ENDED

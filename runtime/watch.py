@@ -23,11 +23,10 @@ from sce.build import build
 from sce.files import write_atomic
 from sce.lint import Settings
 from sce.lint.runner import collect_files
-from sce.loader import load_path
+from sce.loader import FLOW_SUFFIXES, load_path
 
 log = logging.getLogger("sce.watch")
 
-FLOW_SUFFIXES = (".json", ".flow")
 #: Names editors use for their temporary and backup files.
 _EDITOR_JUNK = (".swp", ".swx", ".tmp", "~", ".bak", ".part")
 
@@ -35,7 +34,7 @@ _EDITOR_JUNK = (".swp", ".swx", ".tmp", "~", ".bak", ".part")
 def is_flow_file(path: Path) -> bool:
     name = path.name
     return (
-        path.suffix in FLOW_SUFFIXES
+        path.suffix.lower() in FLOW_SUFFIXES
         and not name.startswith((".", "#"))
         and not name.endswith(_EDITOR_JUNK)
     )

@@ -28,16 +28,17 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode, urlsplit
 
 from runtime.actions import Fetch
-from runtime.config import RuntimeConfig
+from runtime.config import DEFAULT_HTTP_TIMEOUT, RuntimeConfig
 from runtime.effects.allow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 from runtime.errors import EffectBlocked
 from runtime.events import HttpResult
 from runtime.pointer import save_values  # noqa: F401  # (moved; tests still import it here)
 
 #: Seconds a node without its own timeout may take.
-DEFAULT_TIMEOUT = 5.0
 #: Largest reply body read, in bytes: a data dip answers with a few fields, not a download.
 MAX_BODY = 1_000_000
+
+DEFAULT_TIMEOUT = DEFAULT_HTTP_TIMEOUT  # (moved to runtime.config; tests still import it here)
 
 #: How a host name becomes IP addresses: (host, port) -> addresses as text, in connect order.
 Resolver = Callable[[str, int], Sequence[str]]
@@ -88,7 +89,7 @@ class HttpClient:
 
     def timeout_for(self, action: Fetch) -> float:
         """The node's timeout (or the default), capped by `http-max-timeout`."""
-        wanted = action.timeout if action.timeout and action.timeout > 0 else DEFAULT_TIMEOUT
+        wanted = action.timeout if action.timeout and action.timeout > 0 else DEFAULT_HTTP_TIMEOUT
         return min(wanted, self.max_timeout)
 
     def check(self, url: str) -> Target:

@@ -11,8 +11,8 @@ from sce.compiler.ir import Expression, State
 
 Handler = Callable[[Run, State, "ev.Event | None"], "str | None"]
 
+#: Seconds a menu or collect waits for the first key when its node names no timeout.
 DEFAULT_TIMEOUT = 5.0
-DEFAULT_HTTP_TIMEOUT = 5.0
 
 
 def follow(run: Run, state: State, event: str, note: str | None = None) -> str | None:

@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 from runtime import actions as act
 from runtime import events as ev
+from runtime.config import DEFAULT_HTTP_TIMEOUT
 from runtime.engine import Run
-from runtime.handlers.common import DEFAULT_HTTP_TIMEOUT, evaluate, follow
+from runtime.handlers.common import evaluate, follow
 from runtime.pointer import save_values
 from runtime.prompts import pick, render_text
 from sce import expr
