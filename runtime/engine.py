@@ -125,7 +125,7 @@ class Run:
 
     @property
     def language(self) -> str:
-        return self.session.vars.get("language") or (self.flow.languages or ("",))[0]  # type: ignore[return-value]
+        return self.session.vars.get("language") or self.flow.default_language  # type: ignore[return-value]
 
     # -- output -------------------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ def initial_vars(flow: CompiledFlow, base: Mapping[str, object]) -> dict[str, ob
     """A frame's variables: the flow's declared defaults, the builtins, then `base`."""
     values: dict[str, object] = {name: v.get("default") for name, v in flow.variables.items()}
     values.update(BUILTIN_DEFAULTS)
-    values["language"] = flow.languages[0] if flow.languages else ""
+    values["language"] = flow.default_language
     values.update(base)
     return values
 
@@ -345,7 +345,7 @@ def _quick_key(
         return None
     target, said, kind, _ = hop
     values = s.vars
-    language = values.get("language") or (flow.languages or ("",))[0]
+    language = values.get("language") or flow.default_language
     shared = cache.asks.get((target, language, None))  # type: ignore[arg-type]
     if (
         shared is None

@@ -95,7 +95,7 @@ class ActionCache:
             return None
         texts: Mapping[str, object] = prompt.get("text") or {}  # type: ignore[assignment]
         audio = prompt.get("audio")
-        found = pick(texts, language, self.flow.languages[0] if self.flow.languages else "")
+        found = pick(texts, language, self.flow.default_language)
         if found is None:
             play = Play("", language, audio, barge_in, loop) if audio else None  # type: ignore[arg-type]
             self._plays[key] = play

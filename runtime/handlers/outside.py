@@ -64,7 +64,7 @@ def resume_http(run: Run, state: State, event: ev.Event | None) -> str | None:
 
 def enter_sms(run: Run, state: State, _: ev.Event | None) -> str | None:
     p = state.params
-    found = pick(p.get("message", {}), run.language, run.flow.languages[0])  # type: ignore[arg-type]
+    found = pick(p.get("message", {}), run.language, run.flow.default_language)  # type: ignore[arg-type]
     try:
         to = render_text(p.get("to", "{caller}"), run.vars)
         message = render_text(found[1], run.vars) if found else ""

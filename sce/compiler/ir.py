@@ -107,6 +107,11 @@ class CompiledFlow:
     states: Mapping[str, State]
     subflows: tuple[str, ...]
 
+    @property
+    def default_language(self) -> str:
+        """The first of the flow's languages: what a call starts in ("" if it names none)."""
+        return self.languages[0] if self.languages else ""
+
     def to_data(self) -> dict[str, object]:
         return json.loads(self.to_json())
 
