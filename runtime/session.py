@@ -4,7 +4,7 @@ A session pins the flow version it started on (and the versions of the subflows 
 calls): a call never changes version. `seq` counts the events applied; a store only accepts a
 session whose `seq` is one past the stored one, so two processes never both advance a call.
 
-Sessions are plain slotted objects copied field by field (`copy`): the engine is pure, so it
+Sessions are slotted dataclasses copied field by field (`copy`): the engine is pure, so it
 copies the session it is given and changes the copy, and dicts inside are copied only when
 they change. That copy is what decides the engine's speed (see bench/engine.py).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 ACTIVE = "active"
 #: The caller hung up while recording: the call lives on until the recording is delivered and
@@ -21,72 +22,38 @@ FINISHING = "finishing"
 ENDED = "ended"
 
 
+@dataclass(slots=True, repr=False)
 class Session:
-    __slots__ = (
-        "call_id",
-        "flow",
-        "version",
-        "pins",
-        "state",
-        "vars",
-        "retries",
-        "stack",
-        "seq",
-        "steps",
-        "status",
-        "started",
-        "updated",
-        "error_handled",
-        "quiet",
-        "asked",
-    )
+    """One call's state between two events (see the module's docstring)."""
 
-    def __init__(
-        self,
-        call_id: str,
-        flow: str,
-        version: str,
-        *,
-        pins: Mapping[str, str] | None = None,
-        state: str | None = None,
-        vars: dict[str, object] | None = None,
-        retries: dict[str, int] | None = None,
-        stack: tuple[dict[str, object], ...] = (),
-        seq: int = 0,
-        steps: int = 0,
-        status: str = ACTIVE,
-        started: float = 0.0,
-        updated: float = 0.0,
-        error_handled: bool = False,
-        quiet: int = 0,
-        asked: int = 0,
-    ) -> None:
-        self.call_id = call_id
-        self.flow = flow
-        self.version = version
-        #: Versions of the subflows this call may enter, fixed when it starts.
-        self.pins = dict(pins or {})
-        self.state = state
-        #: The current frame's variables, builtins (caller, language, summary, ...) included.
-        self.vars = vars if vars is not None else {}
-        #: Failed attempts per menu/collect node of the current frame.
-        self.retries = retries if retries is not None else {}
-        #: Parent frames of running subflows: flow, version, node, vars, retries.
-        self.stack = stack
-        self.seq = seq
-        #: States entered over the whole call (the per-call step bound).
-        self.steps = steps
-        self.status = status
-        self.started = started
-        self.updated = updated
-        #: The flow's error handler already ran once in this frame (a second error hangs up).
-        self.error_handled = error_handled
-        #: States entered since the caller last did something: effect results (HTTP, SMS) do
-        #: not count as input, so a loop through a fetch is bounded like any loop.
-        self.quiet = quiet
-        #: The `seq` at which the wait in progress (a gather, recording, transfer, request)
-        #: was rendered: answers carry it back, and answers to an earlier wait are dropped.
-        self.asked = asked
+    call_id: str
+    flow: str
+    #: The flow version the call started on, and keeps to its end.
+    version: str
+    #: Versions of the subflows this call may enter, fixed when it starts.
+    pins: dict[str, str] = field(default_factory=dict)
+    state: str | None = None
+    #: The current frame's variables, builtins (caller, language, summary, ...) included.
+    vars: dict[str, object] = field(default_factory=dict)
+    #: Failed attempts per menu/collect node of the current frame.
+    retries: dict[str, int] = field(default_factory=dict)
+    #: Parent frames of running subflows: flow, version, node, outputs, vars, retries.
+    stack: tuple[dict[str, object], ...] = ()
+    #: Events applied; a store takes a session only one past the one it holds.
+    seq: int = 0
+    #: States entered over the whole call (the per-call step bound).
+    steps: int = 0
+    status: str = ACTIVE
+    started: float = 0.0
+    updated: float = 0.0
+    #: The flow's error handler ran in this frame and the caller has not moved on since.
+    error_handled: bool = False
+    #: States entered since the caller last did something: effect results (HTTP, SMS) do not
+    #: count as input, so a loop through a fetch is bounded like any loop.
+    quiet: int = 0
+    #: The `seq` at which the wait in progress (a gather, recording, transfer, request) was
+    #: rendered: answers carry it back, and answers to an earlier wait are dropped.
+    asked: int = 0
 
     @property
     def active(self) -> bool:
@@ -126,20 +93,13 @@ class Session:
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Session:
         fields = dict(data)
-        call_id = fields.pop("call_id")
-        flow = fields.pop("flow")
-        version = fields.pop("version")
         fields["stack"] = tuple(fields.get("stack") or ())  # type: ignore[arg-type]
-        return cls(call_id, flow, version, **fields)  # type: ignore[arg-type]
+        return cls(**fields)  # type: ignore[arg-type]
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Session:
         return cls.from_data(json.loads(text))
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Session) and self.to_data() == other.to_data()
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
-        return f"Session({self.call_id!r}, {self.flow}@{self.version[:12]}, state={self.state!r}, seq={self.seq})"
+        version = self.version[:12]
+        return f"Session({self.call_id!r}, {self.flow}@{version}, state={self.state!r}, seq={self.seq})"
