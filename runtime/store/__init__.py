@@ -72,6 +72,6 @@ def open_deploys(url: str | None) -> DeployBackend:
     should hear each other's deploys in one process)."""
     if _scheme(url) == "memory":
         return MemoryDeployBackend()
-    from runtime.store.redis import RedisDeployBackend
+    from runtime.store.redis_deploys import RedisDeployBackend
 
     return RedisDeployBackend(url or "")

@@ -1,4 +1,4 @@
-"""The Redis session store and deploy backend: several runtime processes share calls and deploys.
+"""The Redis session store: several runtime processes share calls (deploys: redis_deploys).
 
 Keys (all under `sce:`):
 
@@ -18,34 +18,20 @@ two processes can never both advance one call. Times are the Redis server's own 
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-import redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from runtime.errors import SessionConflict, SessionExists, StoreUnavailable, UnknownCall
+from runtime.errors import SessionConflict, SessionExists, UnknownCall
 from runtime.session import Session
-from runtime.store import redacted
 from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL
-from runtime.store.memory import LOG_LIMIT, pinned_versions
-from sce.errors import ConfigError
+from runtime.store.memory import pinned_versions
+from runtime.store.redis_client import Client
 
 log = logging.getLogger(__name__)
 
 CALL = "sce:call:"
 IN_USE = "sce:inuse"
 LIVE = "sce:live"
-IR = "sce:ir:"
-CURRENT = "sce:current"
-DEPLOYS = "sce:deploys"
-CHANNEL = "sce:deploy"
 
 #: Expired sessions forgotten by each write (more by `versions_in_use` and `active_count`).
 SWEEP_PER_WRITE = 20
@@ -142,50 +128,6 @@ return redis.call('DEL', KEYS[1])
 
 _SWEEP = _PRELUDE + "return sweep(KEYS[1], KEYS[2], now_ms(), tonumber(ARGV[1]))"
 
-_SET_CURRENT = """
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return previous
-"""
-
-
-def connect(url: str) -> redis.Redis:
-    """A client for `url`, checked with a PING; StoreUnavailable if Redis cannot be reached."""
-    try:
-        client = redis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_connect_timeout=5,
-            socket_timeout=10,
-            health_check_interval=30,
-        )
-    except ValueError as e:
-        raise ConfigError(f"store URL {redacted(url)} is not valid: {e}") from None
-    try:
-        client.ping()
-    except RedisError as e:
-        client.close()
-        raise StoreUnavailable(f"cannot reach Redis at {redacted(url)}: {e}") from None
-    return client
-
-
-class _Client:
-    """A Redis client whose connection failures become StoreUnavailable naming the store."""
-
-    def __init__(self, url: str) -> None:
-        self.url = redacted(url)
-        self.redis = connect(url)
-
-    @contextmanager
-    def reachable(self) -> Iterator[None]:
-        try:
-            yield
-        except (RedisConnectionError, RedisTimeoutError) as e:
-            raise StoreUnavailable(f"lost Redis at {self.url}: {e}") from None
-
-    def close(self) -> None:
-        self.redis.close()
-
 
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
@@ -209,7 +151,7 @@ class RedisSessionStore:
     ) -> None:
         self.idle_ttl = idle_ttl
         self.ended_ttl = ended_ttl
-        self._client = _Client(url)
+        self._client = Client(url)
         r = self._client.redis
         self._create = r.register_script(_CREATE)
         self._save = r.register_script(_SAVE)
@@ -273,146 +215,4 @@ class RedisSessionStore:
             return int(self._client.redis.zcard(LIVE))
 
     def close(self) -> None:
-        self._client.close()
-
-
-class RedisDeployBackend:
-    """Deploys shared through Redis: versions, current versions, the log, and pub/sub news."""
-
-    def __init__(self, url: str) -> None:
-        self._client = _Client(url)
-        self._set_current = self._client.redis.register_script(_SET_CURRENT)
-        self._stops: list[Callable[[], None]] = []
-
-    def put_version(self, version: str, ir_json: str) -> None:
-        with self._client.reachable():
-            self._client.redis.set(IR + version, ir_json)
-
-    def get_version(self, version: str) -> str | None:
-        with self._client.reachable():
-            return self._client.redis.get(IR + version)
-
-    def set_current(self, flow: str, version: str) -> str | None:
-        with self._client.reachable():
-            return self._set_current([CURRENT], [flow, version])
-
-    def current(self) -> dict[str, str]:
-        with self._client.reachable():
-            return self._client.redis.hgetall(CURRENT)
-
-    def append_log(self, record: dict[str, object]) -> None:
-        """Record a deploy; its values must be JSON values (the log keeps the last 10,000)."""
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        with self._client.reachable():
-            pipe = self._client.redis.pipeline(transaction=True)
-            pipe.lpush(DEPLOYS, text)
-            pipe.ltrim(DEPLOYS, 0, LOG_LIMIT - 1)
-            pipe.execute()
-
-    def log(self, flow: str | None = None, limit: int = 100) -> list[dict[str, object]]:
-        if limit <= 0:
-            return []
-        r = self._client.redis
-        if flow is None:
-            with self._client.reachable():
-                return [json.loads(t) for t in r.lrange(DEPLOYS, 0, limit - 1)]
-        picked: list[dict[str, object]] = []
-        start, batch = 0, 1000
-        while len(picked) < limit:
-            with self._client.reachable():
-                texts = r.lrange(DEPLOYS, start, start + batch - 1)
-            for text in texts:
-                record = json.loads(text)
-                if record.get("flow") == flow:
-                    picked.append(record)
-            if len(texts) < batch:
-                break
-            start += batch
-        return picked[:limit]
-
-    def publish(self, flow: str, version: str) -> None:
-        message = json.dumps({"flow": flow, "version": version}, ensure_ascii=False)
-        with self._client.reachable():
-            self._client.redis.publish(CHANNEL, message)
-
-    def subscribe(self, callback: Callable[[str, str], None]) -> Callable[[], None]:
-        """Listen on a daemon thread; returns once Redis confirmed the subscription, so a deploy
-        published after this returns is delivered. Every published deploy is delivered, this
-        process's own included. After a lost connection, once listening again, the callback
-        gets every flow's current version, so deploys published meanwhile are not missed."""
-        with self._client.reachable():
-            pubsub = self._client.redis.pubsub()
-            pubsub.subscribe(CHANNEL)
-            confirmed = pubsub.get_message(timeout=5)
-        if not confirmed or confirmed["type"] != "subscribe":
-            pubsub.close()
-            raise StoreUnavailable(f"Redis at {self._client.url} did not confirm the subscription")
-        stopped = threading.Event()
-        thread = threading.Thread(
-            target=self._listen, args=(pubsub, callback, stopped), name="sce-deploys", daemon=True
-        )
-        thread.start()
-
-        def stop() -> None:
-            stopped.set()
-            if thread is not threading.current_thread():
-                thread.join(timeout=5)
-
-        self._stops.append(stop)
-        return stop
-
-    def _listen(
-        self,
-        pubsub: redis.client.PubSub,
-        callback: Callable[[str, str], None],
-        stopped: threading.Event,
-    ) -> None:
-        try:
-            while not stopped.is_set():
-                try:
-                    message = pubsub.get_message(timeout=0.2)
-                except (RedisError, OSError) as e:
-                    log.warning("deploy news from Redis at %s lost: %s", self._client.url, e)
-                    stopped.wait(0.5)
-                    continue
-                if stopped.is_set():
-                    break
-                if message is None:
-                    continue
-                if message["type"] == "subscribe":  # listening again after a lost connection
-                    self._deliver_current(callback)
-                elif message["type"] == "message":
-                    self._deliver(callback, message["data"])
-        finally:
-            pubsub.close()
-
-    def _deliver(self, callback: Callable[[str, str], None], data: str) -> None:
-        try:
-            news = json.loads(data)
-            flow, version = news["flow"], news["version"]
-        except (ValueError, TypeError, KeyError):
-            log.warning("ignoring a malformed deploy message: %r", data)
-            return
-        self._call(callback, flow, version)
-
-    def _deliver_current(self, callback: Callable[[str, str], None]) -> None:
-        try:
-            current = self.current()
-        except StoreUnavailable as e:
-            log.warning("cannot read the current versions: %s", e)
-            return
-        for flow, version in current.items():
-            self._call(callback, flow, version)
-
-    @staticmethod
-    def _call(callback: Callable[[str, str], None], flow: str, version: str) -> None:
-        try:
-            callback(flow, version)
-        except Exception:
-            log.exception("deploy subscriber failed on %s@%s", flow, version)
-
-    def close(self) -> None:
-        for stop in self._stops:
-            stop()
-        self._stops.clear()
         self._client.close()
