@@ -29,10 +29,6 @@ class UnknownFlow(RuntimeFault, LookupError):
 class DeployRefused(RuntimeFault):
     """A deploy was refused; `diagnostics` say why. The live version stays."""
 
-    def __init__(self, message: str, diagnostics: list[object] | None = None) -> None:
-        super().__init__(message)
-        self.diagnostics = diagnostics or []
-
 
 class EffectBlocked(RuntimeFault):
     """An effect was not run: its target is not allowed by the configuration."""

@@ -24,3 +24,7 @@ class CompileError(SceError):
 
 class ConfigError(SceError):
     """The `[tool.sce]` settings are wrong."""
+
+
+class PatternError(SceError):
+    """A collect pattern that cannot run (see `sce.patterns`)."""

@@ -15,16 +15,10 @@ from typing import Protocol
 
 import re2
 
+from sce.errors import PatternError
+
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # the message goes into a diagnostic, not to stderr
-
-
-class PatternError(ValueError):
-    """A pattern that cannot run: `message` says why, for a diagnostic."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class Matcher(Protocol):

@@ -11,7 +11,8 @@ from runtime.engine import NO_CHANGES, Run, summed
 from runtime.handlers.common import DEFAULT_TIMEOUT, follow
 from sce import expr
 from sce.compiler.ir import DONE, State
-from sce.patterns import PatternError, compile_pattern
+from sce.errors import PatternError
+from sce.patterns import compile_pattern
 
 # -- menu and collect ---------------------------------------------------------------------------
 

@@ -19,9 +19,10 @@ import networkx as nx
 from sce import expr
 from sce.compiler.fields import BUILTINS, Text, texts, writes
 from sce.diagnostics import Diagnostic, Severity, escape_pointer
+from sce.errors import PatternError
 from sce.expr.types import normalise_type
 from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Set, Transfer
-from sce.patterns import PatternError, compile_pattern
+from sce.patterns import compile_pattern
 
 #: Codes found here; each is also a lint rule (see sce/lint/rules).
 MISSING_START = "SCE101"
