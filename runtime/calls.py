@@ -52,6 +52,8 @@ class Turn:
 
 
 class Calls:
+    """Calls in progress on one runtime: start them, apply their events, run their effects."""
+
     def __init__(
         self,
         registry: Registry,

@@ -39,6 +39,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class RuntimeConfig:
+    """The runtime's settings (see the module's docstring for the file form)."""
+
     store: str = "memory://"
     flows: str = "flows"
     http_allow: tuple[str, ...] = ()

@@ -118,6 +118,8 @@ def _epoch(at: str | float | datetime | None) -> float:
 
 
 class Simulator:
+    """Flows deployed in memory and calls to them, on a clock that moves only when told."""
+
     def __init__(
         self,
         *,
@@ -184,6 +186,8 @@ class Simulator:
 
 @dataclass
 class SimulatedCall:
+    """One simulated call: what the caller does (press, say, ...) and what they notice."""
+
     sim: Simulator
     call_id: str
     turns: list[Turn] = field(default_factory=list)
