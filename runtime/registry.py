@@ -177,20 +177,26 @@ class Registry:
         """Lint and compile `loaded`; make it current if nothing is an error."""
         outcome = build(loaded, self.settings)
         flow_id = loaded.flow.flow if loaded.flow is not None else None
-        source = loaded.path
-        digest = _digest(loaded)
         if outcome.errors or outcome.compiled is None:
-            result = DeployResult(
-                flow_id, REFUSED, None, self._current.get(flow_id or ""), outcome.diagnostics
+            previous = self._current.get(flow_id or "")
+            return self._record(
+                DeployResult(
+                    flow_id,
+                    REFUSED,
+                    None,
+                    previous,
+                    outcome.diagnostics,
+                    who=who,
+                    source=loaded.path,
+                    digest=_digest(loaded),
+                )
             )
-            result.digest = digest
-            return self._record(result, who, source)
         return self.activate(
             outcome.compiled,
             who=who,
-            source=source,
+            source=loaded.path,
             diagnostics=outcome.diagnostics,
-            digest=digest,
+            digest=_digest(loaded),
         )
 
     def activate(
@@ -207,19 +213,26 @@ class Registry:
         with self._lock:
             previous = self._current.get(compiled.flow)
             if previous == compiled.version:
-                outcome = DeployResult(
-                    compiled.flow, UNCHANGED, compiled.version, previous, diagnostics or []
-                )
-                outcome.digest = digest
-                return self._record(outcome, who, source)
-            self.backend.put_version(compiled.version, compiled.to_json(indent=None))
-            self._loaded[compiled.version] = compiled
-            self.backend.set_current(compiled.flow, compiled.version)
-            self._current = {**self._current, compiled.flow: compiled.version}
-        self.backend.publish(compiled.flow, compiled.version)
-        outcome = DeployResult(compiled.flow, result, compiled.version, previous, diagnostics or [])
-        outcome.digest = digest
-        return self._record(outcome, who, source)
+                result = UNCHANGED
+            else:
+                self.backend.put_version(compiled.version, compiled.to_json(indent=None))
+                self._loaded[compiled.version] = compiled
+                self.backend.set_current(compiled.flow, compiled.version)
+                self._current = {**self._current, compiled.flow: compiled.version}
+        if result != UNCHANGED:
+            self.backend.publish(compiled.flow, compiled.version)
+        return self._record(
+            DeployResult(
+                compiled.flow,
+                result,
+                compiled.version,
+                previous,
+                diagnostics or [],
+                who=who,
+                source=source,
+                digest=digest,
+            )
+        )
 
     def rollback(self, flow: str, version: str | None = None, *, who: str = "") -> DeployResult:
         """Make an earlier version current again: `version`, or the one before the current."""
@@ -255,17 +268,18 @@ class Registry:
             )
         return matches.pop()
 
-    def _record(self, result: DeployResult, who: str, source: str | None) -> DeployResult:
-        result.who = who
+    def _record(self, result: DeployResult) -> DeployResult:
+        """Log the deploy (and what it did) in the backend and in the process's log."""
         result.when = _now()
-        result.source = source
-        self.backend.append_log(result.to_data())
+        record = result.to_data()
+        self.backend.append_log(record)
         if result.ok:
             version = (result.version or "")[:12]
-            log.info("deploy of %s: %s %s by %s", result.flow, result.result, version, who or "-")
+            who = result.who or "-"
+            log.info("deploy of %s: %s %s by %s", result.flow, result.result, version, who)
         else:
-            errors = len(result.to_data()["errors"])  # type: ignore[arg-type]
-            log.warning("deploy of %s refused: %d error(s)", source or result.flow, errors)
+            errors = len(record["errors"])  # type: ignore[arg-type]
+            log.warning("deploy of %s refused: %d error(s)", result.source or result.flow, errors)
         return result
 
     # -- keeping in step ----------------------------------------------------------------------
