@@ -26,9 +26,3 @@ def test_every_action_becomes_json_with_its_kind() -> None:
     assert data[0]["text"] == "您好" and data[3]["skills"] == ["cards"]
     assert data[7]["time"] == "2026-11-23T15:00:00.250+00:00"
     assert data[7]["changed"] == {"topic": "cards"}
-
-
-def test_the_actions_a_call_waits_on() -> None:
-    assert isinstance(act.Gather("m", "en-US"), act.WAITING)
-    assert not isinstance(act.Play("hi", "en-US"), act.WAITING)
-    assert not isinstance(act.Trace("m", "menu", 0.0), act.WAITING)
