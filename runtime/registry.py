@@ -28,6 +28,7 @@ from sce.compiler.ir import IRError
 from sce.diagnostics import Diagnostic, Severity
 from sce.lint import Settings
 from sce.loader import LoadedFlow, load_path
+from sce.report import location
 
 log = logging.getLogger("sce.deploy")
 
@@ -73,8 +74,7 @@ class DeployResult:
 
 
 def _diagnostic_text(d: Diagnostic) -> str:
-    where = f"{d.path or '<flow>'}:{d.line or 0}:{d.column or 0}"
-    return f"{where}: {d.code} {d.message}"
+    return f"{location(d)}: {d.code} {d.message}"
 
 
 def _digest(loaded: LoadedFlow) -> str | None:
