@@ -32,13 +32,10 @@ from runtime.config import DEFAULT_HTTP_TIMEOUT, RuntimeConfig
 from runtime.effects.allow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 from runtime.errors import EffectBlocked
 from runtime.events import HttpResult
-from runtime.pointer import save_values  # noqa: F401  # (moved; tests still import it here)
 
 #: Seconds a node without its own timeout may take.
 #: Largest reply body read, in bytes: a data dip answers with a few fields, not a download.
 MAX_BODY = 1_000_000
-
-DEFAULT_TIMEOUT = DEFAULT_HTTP_TIMEOUT  # (moved to runtime.config; tests still import it here)
 
 #: How a host name becomes IP addresses: (host, port) -> addresses as text, in connect order.
 Resolver = Callable[[str, int], Sequence[str]]

@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 
 from runtime.actions import Fetch
-from runtime.config import RuntimeConfig
+from runtime.config import DEFAULT_HTTP_TIMEOUT, RuntimeConfig
 from runtime.effects import LiveEffects
-from runtime.effects.http import DEFAULT_TIMEOUT, save_values
 from tests.runtime.bank_server import (
     ACCOUNT,
     Bank,
@@ -213,7 +212,7 @@ def test_the_node_timeout_is_capped_by_the_max_timeout_setting(bank: Bank) -> No
 
 def test_a_node_without_timeout_gets_the_default() -> None:
     action = Fetch(node="n", method="GET", url="http://x.example/", timeout=0)
-    assert client_for("x.example").timeout_for(action) == DEFAULT_TIMEOUT
+    assert client_for("x.example").timeout_for(action) == DEFAULT_HTTP_TIMEOUT
     assert client_for("x.example", max_timeout=2).timeout_for(action) == 2
 
 
@@ -298,65 +297,3 @@ def test_https_refuses_a_certificate_it_does_not_trust(tls_bank: tuple[Bank, Pat
     )
     result = fetch(client, bank.url("/echo", host="api.bank.example", scheme="https"))
     assert result.error.startswith("TLS certificate of api.bank.example not accepted")
-
-
-# --- saving values from the reply ---------------------------------------------------------------
-
-
-def test_json_pointers_pick_values_out_of_the_reply() -> None:
-    values, error = save_values(
-        ACCOUNT,
-        {
-            "amount": "/balance/amount",
-            "name": "/customer/name",
-            "vip": "/customer/vip",
-            "second": "/accounts/1/id",
-            "kind": "/accounts/0/kind",
-            "slash": "/a~1b",
-            "tilde": "/m~0n",
-            "chinese": "/余额",
-            "everything": "",
-        },
-    )
-    assert error is None
-    assert values == {
-        "amount": "1234.50",
-        "name": "张三",
-        "vip": True,
-        "second": "A-2",
-        "kind": "储蓄",
-        "slash": "slash",
-        "tilde": "tilde",
-        "chinese": "九百元",
-        "everything": ACCOUNT,
-    }
-
-
-def test_a_missing_pointer_is_named_and_the_found_values_are_kept() -> None:
-    values, error = save_values(
-        ACCOUNT,
-        {"amount": "/balance/amount", "due": "/balance/due", "third": "/accounts/2/id"},
-    )
-    assert error == "/balance/due is not in the reply"
-    assert values == {"amount": "1234.50"}
-
-
-@pytest.mark.parametrize(
-    "pointer", ["/accounts/01/id", "/accounts/-", "/accounts/x", "/customer/name/0", "/a/b"]
-)
-def test_pointers_follow_rfc_6901_strictly(pointer: str) -> None:
-    assert save_values(ACCOUNT, {"v": pointer}) == ({}, f"{pointer} is not in the reply")
-
-
-def test_a_text_reply_has_no_fields() -> None:
-    assert save_values("OK", {"v": "/status"}) == ({}, "/status is not in the reply")
-
-
-def test_a_pointer_without_a_leading_slash_is_explained() -> None:
-    assert save_values(ACCOUNT, {"v": "balance/amount"}) == (
-        {},
-        "'balance/amount' is not a JSON pointer: it must start with /",
-    )
-    assert save_values(ACCOUNT, {"v": "/m~2n"})[1] == (
-        "'/m~2n' is not a JSON pointer: '~' must be '~0' or '~1'"
-    )
