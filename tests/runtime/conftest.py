@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from tests.redis_server import RedisMissing, redis_server
+from tests.runtime.bank_server import Bank, start_bank, stop_bank
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +28,11 @@ def redis_clean(redis_url: str) -> str:
     client.flushdb()
     client.close()
     return redis_url
+
+
+@pytest.fixture(scope="module")
+def bank() -> Iterator[Bank]:
+    """A plain-HTTP business system on 127.0.0.1 and a free port (see bank_server)."""
+    bank = start_bank()
+    yield bank
+    stop_bank(bank)

@@ -8,8 +8,6 @@ records every connection, so a refused fetch can be shown to have sent nothing. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from runtime.effects.allow import parse_allow_entry
@@ -20,18 +18,7 @@ from tests.runtime.bank_server import (
     Resolver,
     client_for,
     fetch,
-    start_bank,
-    stop_bank,
 )
-
-
-@pytest.fixture(scope="module")
-def bank() -> Iterator[Bank]:
-    """A plain-HTTP business system on 127.0.0.1 and a free port."""
-    bank = start_bank()
-    yield bank
-    stop_bank(bank)
-
 
 # --- the allow-list -----------------------------------------------------------------------------
 

@@ -34,15 +34,6 @@ from tests.runtime.bank_server import (
     stop_bank,
 )
 
-
-@pytest.fixture(scope="module")
-def bank() -> Iterator[Bank]:
-    """A plain-HTTP business system on 127.0.0.1 and a free port."""
-    bank = start_bank()
-    yield bank
-    stop_bank(bank)
-
-
 # --- replies ------------------------------------------------------------------------------------
 
 
