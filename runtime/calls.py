@@ -11,9 +11,10 @@ process advanced the call meanwhile, `SessionConflict` is raised and nothing is 
 
 from __future__ import annotations
 
+import math
 import time as _time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from runtime import actions as act
@@ -62,12 +63,16 @@ class Calls:
         *,
         limits: Limits | None = None,
         clock: Callable[[], float] = _time.time,
+        budget: float | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
         self.effects = effects
         self.limits = limits or Limits()
         self.clock = clock
+        #: Seconds one `start` or `send` may spend running effects (a webhook must answer in
+        #: time): each fetch gets what is left as its timeout at most.
+        self.budget = budget
 
     def start(
         self,
@@ -78,9 +83,11 @@ class Calls:
         called: str,
         time: float | None = None,
         params: Mapping[str, str] | None = None,
+        version: str | None = None,
     ) -> Turn:
-        """Start a call on the current version of `flow`. SessionExists if the id is taken."""
-        compiled = self.registry.current(flow)
+        """Start a call on the current version of `flow` (or on `version`, a draft or an
+        earlier version: the simulator's test calls). SessionExists if the id is taken."""
+        compiled = self.registry.get(version) if version else self.registry.current(flow)
         session = new_session(compiled, call_id, self.registry.pins(compiled))
         event = ev.CallStarted(caller, called, self.clock() if time is None else time, params or {})
         session, actions = step(
@@ -117,13 +124,19 @@ class Calls:
         with an error without being run: a flow that fetches in a loop takes its error exits
         (and the engine's step bound ends the loop), while the caller is never kept waiting."""
         ran = 0
+        deadline = None if self.budget is None else _time.monotonic() + self.budget
         while turn.session.active and turn.actions:
             last = turn.actions[-1]
             if type(last) is act.Fetch:
-                if ran < MAX_EFFECTS_PER_TURN:
-                    result: ev.Event = self.effects.fetch(last, self.clock())
+                left = math.inf if deadline is None else deadline - _time.monotonic()
+                if ran >= MAX_EFFECTS_PER_TURN:
+                    result: ev.Event = ev.HttpResult(self.clock(), error=_TOO_MANY)
+                elif left < _LEAST_TIMEOUT:
+                    result = ev.HttpResult(self.clock(), error=_NO_TIME)
                 else:
-                    result = ev.HttpResult(self.clock(), error=_TOO_MANY)
+                    if last.timeout > left:
+                        last = replace(last, timeout=left)
+                    result = self.effects.fetch(last, self.clock())
             elif type(last) is act.SendSms:
                 if ran < MAX_EFFECTS_PER_TURN:
                     result = self.effects.send_sms(last, self.clock())
@@ -139,4 +152,7 @@ class Calls:
         return turn
 
 
+#: A fetch with less time than this left is not started: it could only time out.
+_LEAST_TIMEOUT = 0.5
+_NO_TIME = "not run: no time left before the call must be answered"
 _TOO_MANY = f"not run: more than {MAX_EFFECTS_PER_TURN} requests without caller input"

@@ -11,6 +11,14 @@ max-steps-per-event = 100                # internal states between two caller in
 max-steps-per-call = 1000                # states in one call (like Studio's 1,000 per execution)
 idle-ttl = 14400                         # seconds an unanswered call's session is kept
 ended-ttl = 600                          # seconds an ended call's session is kept for retries
+verify-signatures = true                 # refuse webhooks without a valid X-Twilio-Signature
+trust-forwarded = false                  # behind a proxy: honour X-Forwarded-Proto and -Host
+twilio-workflow-sid = "WW..."            # TaskRouter workflow: queue transfers become Tasks
+voices = { "en-US" = "Polly.Joanna" }    # <Say> voice per language (Twilio's default otherwise)
+prompts = "prompts"                      # folder of recorded prompt audio, served at /prompts/
+
+The API token (`SCE_API_TOKEN`) and Twilio's auth token come from the environment (or the file,
+though a secret is better kept out of a committed pyproject.toml).
 """
 
 from __future__ import annotations
@@ -53,6 +61,16 @@ class RuntimeConfig:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     sms_from: str | None = None
+    #: Webhooks must carry a valid X-Twilio-Signature (signed with `twilio_auth_token`).
+    verify_signatures: bool = True
+    #: Take the request's scheme and host from X-Forwarded-Proto/-Host (set behind a proxy only:
+    #: anyone can send those headers to a server that faces callers directly).
+    trust_forwarded: bool = False
+    twilio_workflow_sid: str | None = None
+    #: Bearer token the API's writes need; with none, the API is read-only.
+    api_token: str | None = None
+    voices: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
+    prompts: str = "prompts"
     origin: str | None = field(default=None, compare=False)
 
     @property
@@ -67,7 +85,16 @@ _ENV = {
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
     "SCE_SMS_FROM": "sms_from",
+    "SCE_API_TOKEN": "api_token",
+    "TWILIO_WORKFLOW_SID": "twilio_workflow_sid",
+    "SCE_VERIFY_SIGNATURES": "verify_signatures",
+    "SCE_TRUST_FORWARDED": "trust_forwarded",
 }
+
+#: Voices for <Say> where Twilio's default voice does not speak the language.
+DEFAULT_VOICES = {"zh-CN": "Polly.Zhiyu", "cmn-CN": "Polly.Zhiyu"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def load_config(
@@ -106,6 +133,17 @@ def _checked(values: dict[str, object], origin: str | None) -> RuntimeConfig:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{name}' must be a list of host names")
             value = tuple(v.strip().lower() for v in value if v.strip())
+        elif isinstance(default, bool):
+            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+                value = value.strip().lower() in _TRUE
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: '{name}' must be true or false")
+        elif key == "voices":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ConfigError(f"{where}: 'voices' must map languages to voice names")
+            value = {**DEFAULT_VOICES, **value}
         elif default is None or isinstance(default, str):
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: '{name}' must be a string")

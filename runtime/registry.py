@@ -98,6 +98,8 @@ class Registry:
         #: version → compiled flow, for the versions this process has loaded.
         self._loaded: dict[str, CompiledFlow] = {}
         self._stop_listening: Callable[[], None] | None = None
+        #: Told of every deploy, refused ones too (the server counts them for its metrics).
+        self.observers: list[Callable[[DeployResult], None]] = []
         self.refresh()
 
     # -- reading ------------------------------------------------------------------------------
@@ -217,7 +219,9 @@ class Registry:
             else:
                 self.backend.put_version(compiled.version, compiled.to_json(indent=None))
                 self._loaded[compiled.version] = compiled
-                self.backend.set_current(compiled.flow, compiled.version)
+                before = self.backend.set_current(compiled.flow, compiled.version)
+                if before == compiled.version:  # another process deployed it first
+                    result, previous = UNCHANGED, before
                 self._current = {**self._current, compiled.flow: compiled.version}
         if result != UNCHANGED:
             self.backend.publish(compiled.flow, compiled.version)
@@ -280,6 +284,8 @@ class Registry:
         else:
             errors = len(record["errors"])  # type: ignore[arg-type]
             log.warning("deploy of %s refused: %d error(s)", result.source or result.flow, errors)
+        for observer in self.observers:
+            observer(result)
         return result
 
     # -- keeping in step ----------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sce.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from sce.revisions import StoredFlow
 
 
 class SceError(Exception):
@@ -28,3 +33,34 @@ class ConfigError(SceError):
 
 class PatternError(SceError):
     """A collect pattern that cannot run (see `sce.patterns`)."""
+
+
+class FlowNotFound(SceError, LookupError):
+    """No flow with this id in the repository (`sce.revisions`)."""
+
+
+class FlowExists(SceError):
+    """A flow with this id is already in the repository; save it instead of creating it."""
+
+
+class StaleRevision(SceError):
+    """A save or delete based on a version that is no longer the current one (HTTP 412).
+
+    `current` is the flow as it is now (a `sce.revisions.StoredFlow`), so the editor can show
+    what changed and let its user merge instead of overwriting someone else's work.
+    """
+
+    def __init__(
+        self, message: str, current: StoredFlow, diagnostics: list[Diagnostic] | None = None
+    ) -> None:
+        super().__init__(message, diagnostics)
+        self.current = current
+
+
+class RevisionNotFound(SceError, LookupError):
+    """The flow exists (or did), but not this revision of it."""
+
+
+class BadFlowDocument(SceError):
+    """A document that cannot be stored at all, not even as a draft (not an object, no valid id,
+    text no UTF-8 file can hold). Its diagnostics point at the problem."""

@@ -1,5 +1,6 @@
-"""The `sce` command line: lint, fmt, convert, compile, graph, rules, call (the simulator) and
-deploy (into the folder a runtime watches). One module per command or family of commands;
+"""The `sce` command line: lint, fmt, convert, compile, graph, rules, call (the simulator),
+deploy (into the folder a runtime watches, or through a server's API) and serve (the runtime
+server). One module per command or family of commands;
 what they share is in `sce.cli.common`.
 
 Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
@@ -13,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from sce.cli import call, compile, deploy, fmt, lint, rules
+from sce.cli import call, compile, deploy, fmt, lint, rules, serve
 from sce.cli.common import SceGroup
 from sce.report import ExitCode
 
@@ -34,6 +35,7 @@ for command in (
     rules.rules,
     call.call,
     deploy.deploy,
+    serve.serve,
 ):
     cli.add_command(command)
 

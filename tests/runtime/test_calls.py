@@ -79,6 +79,25 @@ def test_a_flow_that_fetches_in_a_loop_ends_and_never_keeps_the_caller_waiting()
     assert any("steps without caller input" in n for n in notes)
 
 
+def test_a_webhook_budget_caps_each_fetch_by_the_time_left(tmp_path: Path) -> None:
+    """A webhook must answer within the platform's limit: with 1.2 s left a 5 s fetch gets 1.2 s
+    at most, and once less than half a second is left, fetches are answered without running."""
+    stub = HttpStub("GET https://crm.bank.example/*", status=503)
+    calls = calls_with(LOOKUP, stubs=[stub])
+    calls.budget = 1.2
+    turn = calls.start("lookup", "CA9", caller="+1555", called="+1800", time=0)
+    fetched = calls.effects.fetched  # type: ignore[attr-defined]
+    assert fetched and all(f.timeout <= 1.2 for f in fetched)
+    assert turn.ended
+    calls.budget = 0.1
+    before = len(fetched)
+    turn = calls.start("lookup", "CA10", caller="+1555", called="+1800", time=0)
+    errors = [r.error for r in turn.results if isinstance(r, ev.HttpResult)]
+    assert errors and "no time left" in str(errors[0])
+    assert len(fetched) == before, "nothing was sent"
+    assert turn.ended
+
+
 def test_two_processes_advancing_one_call_at_once_never_both_win(tmp_path: Path) -> None:
     """Many threads press keys on one call at the same time: each event is applied exactly once
     or refused with SessionConflict, and the sequence number counts exactly the applied ones."""

@@ -63,3 +63,30 @@ def test_a_runtime_setting_where_its_table_belongs_is_named(tmp_path: Path) -> N
     (tmp_path / "pyproject.toml").write_text("[tool.sce]\nruntime = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[tool.sce.runtime\] must be a table"):
         load_config(tmp_path, environ={})
+
+
+def test_server_settings_switches_voices_and_secrets_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    table = "verify-signatures = false\ntrust-forwarded = true\nvoices = { en-US = 'alice' }\n"
+    (tmp_path / "pyproject.toml").write_text(f"[tool.sce.runtime]\n{table}", encoding="utf-8")
+    config = load_config(tmp_path, environ={"SCE_API_TOKEN": "t0k", "TWILIO_AUTH_TOKEN": "tw"})
+    assert not config.verify_signatures and config.trust_forwarded
+    assert config.voices["en-US"] == "alice"
+    assert config.voices["zh-CN"] == "Polly.Zhiyu"  # a voice that speaks Chinese, kept
+    assert (config.api_token, config.twilio_auth_token) == ("t0k", "tw")
+    assert load_config(tmp_path, environ={"SCE_VERIFY_SIGNATURES": "yes"}).verify_signatures
+    assert load_config(environ={}).verify_signatures, "signatures are checked by default"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("verify-signatures = 'maybe'", "'verify-signatures' must be true or false"),
+        ("voices = ['alice']", "'voices' must map languages to voice names"),
+    ],
+)
+def test_a_wrong_server_setting_is_named(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.sce.runtime]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path, environ={})

@@ -92,3 +92,21 @@ def test_registries_sharing_a_backend_hear_each_others_deploys() -> None:
     assert two.current("hello").version == result.version
     late = Registry(backend)  # started after the deploy: reads the stored current version
     assert late.current("hello").version == result.version
+
+
+def test_a_flow_deployed_by_two_processes_at_once_is_deployed_once() -> None:
+    backend = MemoryDeployBackend()
+    one, two = Registry(backend), Registry(backend)  # two has not heard of one's deploy
+    first = one.deploy(loaded(greeting("Both")))
+    second = two.deploy(loaded(greeting("Both")))
+    assert (first.result, second.result) == (DEPLOYED, UNCHANGED)
+    assert second.previous == first.version
+    assert [r["result"] for r in backend.log("hello")] == [UNCHANGED, DEPLOYED]
+
+
+def test_observers_hear_every_deploy_refused_ones_too(registry: Registry) -> None:
+    heard: list[str] = []
+    registry.observers.append(lambda result: heard.append(result.result))
+    registry.deploy(loaded(greeting("Hi")))
+    registry.deploy(loaded(broken()))
+    assert heard == [DEPLOYED, REFUSED]

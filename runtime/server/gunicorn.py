@@ -1,0 +1,151 @@
+"""`sce serve`: the app under gunicorn, in threads (a webhook may wait on a business system).
+
+Each worker builds its own app (no preloading: Redis connections and threads must not cross a
+fork). Who deploys the flows folder depends on the store:
+- in memory, calls live in the one worker, so that worker deploys and watches the folder;
+- on Redis, the main process deploys the folder once and watches it, and every worker follows
+  deploys through Redis: one deploy per change, whatever the number of workers.
+
+Metrics of all workers are summed through PROMETHEUS_MULTIPROC_DIR, a folder made for this run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from runtime.config import RuntimeConfig
+from runtime.errors import RuntimeFault
+from runtime.store import REDIS_SCHEMES
+from runtime.watch import FlowWatcher
+
+log = logging.getLogger("sce.server")
+
+#: prometheus_client reads it when first imported: set before anything imports the metrics.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass(frozen=True)
+class Options:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    threads: int = 8
+    #: Stub replies for HTTP fetches (`sce serve --http FILE`), else the live business systems.
+    http_stubs: str | None = None
+    watch: bool = True
+
+
+def shared(config: RuntimeConfig) -> bool:
+    """Whether the store is shared between processes (Redis)."""
+    return config.store.split("://", 1)[0].lower() in REDIS_SCHEMES
+
+
+def check(config: RuntimeConfig, options: Options) -> None:
+    """Refuse what cannot work, before anything starts."""
+    if options.workers < 1 or options.threads < 1:
+        raise RuntimeFault("--workers and --threads must be at least 1")
+    if options.workers > 1 and not shared(config):
+        raise RuntimeFault(
+            "in-memory sessions live in one process: use --workers 1, or --redis URL to share "
+            "calls between workers"
+        )
+
+
+def build_app(config: RuntimeConfig, options: Options) -> Flask:
+    """One worker's app."""
+    from runtime.scripts.load import load_stubs
+    from runtime.server.app import create_app
+    from runtime.server.service import Service
+    from runtime.simulator import SimulatedEffects
+
+    effects = None
+    if options.http_stubs:
+        effects = SimulatedEffects(load_stubs(options.http_stubs), config)
+    alone = not shared(config)
+    service = Service.open(config, watch=alone and options.watch, deploy=alone, effects=effects)
+    return create_app(service=service)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, config: RuntimeConfig, options: Options) -> None:
+        self.runtime_config = config
+        self.options = options
+        self.watcher: FlowWatcher | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        o = self.options
+        settings = {
+            "bind": f"[{o.host}]:{o.port}" if ":" in o.host else f"{o.host}:{o.port}",
+            "workers": o.workers,
+            "threads": o.threads,
+            "worker_class": "gthread",
+            # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted.
+            "timeout": 30,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "proc_name": "sce-serve",
+            "loglevel": "info",
+            "accesslog": None,
+            # No control socket in the home folder: several servers (and tests) run side by side.
+            "control_socket_disable": True,
+            "on_starting": self._on_starting,
+            "child_exit": _child_exit,
+            "on_exit": self._on_exit,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return build_app(self.runtime_config, self.options)
+
+    def _on_starting(self, _server: object) -> None:
+        if not shared(self.runtime_config):
+            return
+        from runtime.server.service import open_registry, watch_folder
+
+        registry = open_registry(self.runtime_config)
+        self.watcher, _ = watch_folder(
+            registry, Path(self.runtime_config.flows), watch=self.options.watch
+        )
+        if self.watcher is None:
+            registry.close()
+
+    def _on_exit(self, _server: object) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.registry.close()
+
+
+def _child_exit(_server: object, worker: object) -> None:
+    if os.environ.get(MULTIPROCESS_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def serve(config: RuntimeConfig, options: Options) -> None:
+    """Run the server in the foreground until interrupted."""
+    check(config, options)
+    if "prometheus_client" in sys.modules:
+        raise RuntimeFault("serve() must run before prometheus_client is imported")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+    metrics_dir = tempfile.mkdtemp(prefix="sce-metrics-")
+    os.environ[MULTIPROCESS_ENV] = metrics_dir
+    try:
+        _Gunicorn(config, options).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

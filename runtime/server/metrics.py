@@ -1,0 +1,166 @@
+"""Prometheus metrics of a server: calls started, finished and active per flow and version,
+webhook latency, refused and repeated webhooks, deploys by result, errors by kind.
+
+Under gunicorn every worker counts its own requests; `sce serve` sets PROMETHEUS_MULTIPROC_DIR
+so that `/metrics`, whichever worker answers it, sums every worker (prometheus_client's
+multiprocess mode). Active calls are not counted here but read from the session store when
+scraped: with Redis that is the truth for every process at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from functools import cached_property
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from runtime.registry import DeployResult
+from runtime.session import Session
+
+#: Set by `sce serve` (runtime.server.gunicorn) before prometheus_client is first imported.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: Webhook latency buckets (seconds): a menu step takes milliseconds, Twilio gives up at 15 s.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
+
+
+def short(version: str) -> str:
+    return version[:12]
+
+
+class Metrics:
+    """The server's metrics, created on first use (after `sce serve` chose the mode)."""
+
+    @cached_property
+    def registry(self) -> CollectorRegistry:
+        return CollectorRegistry(auto_describe=True)
+
+    @cached_property
+    def _started(self) -> Counter:
+        return Counter(
+            "sce_calls_started",
+            "Calls started, per flow and version.",
+            ["flow", "version"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def _finished(self) -> Counter:
+        return Counter(
+            "sce_calls_finished",
+            "Calls ended, per flow and version.",
+            ["flow", "version"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def _latency(self) -> Histogram:
+        return Histogram(
+            "sce_webhook_seconds",
+            "Time to answer a voice webhook, per webhook.",
+            ["webhook"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+
+    @cached_property
+    def _refused(self) -> Counter:
+        return Counter(
+            "sce_webhooks_refused",
+            "Webhooks refused (bad signature, malformed, unknown call).",
+            ["reason"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def _repeated(self) -> Counter:
+        return Counter(
+            "sce_webhooks_repeated",
+            "Retried or late webhooks answered with the answer given before.",
+            registry=self.registry,
+        )
+
+    @cached_property
+    def _deploys(self) -> Counter:
+        return Counter("sce_deploys", "Deploys, per result.", ["result"], registry=self.registry)
+
+    @cached_property
+    def _errors(self) -> Counter:
+        return Counter("sce_errors", "Errors, per kind.", ["kind"], registry=self.registry)
+
+    def call_started(self, session: Session) -> None:
+        self._started.labels(session.flow, short(session.version)).inc()
+
+    def call_finished(self, session: Session) -> None:
+        self._finished.labels(session.flow, short(session.version)).inc()
+
+    def webhook_answered(self, webhook: str, seconds: float) -> None:
+        self._latency.labels(webhook).observe(seconds)
+
+    def webhook_refused(self, reason: str) -> None:
+        self._refused.labels(reason).inc()
+
+    def webhook_repeated(self) -> None:
+        self._repeated.inc()
+
+    def deployed(self, result: DeployResult) -> None:
+        self._deploys.labels(result.result).inc()
+
+    def error(self, kind: str) -> None:
+        self._errors.labels(kind).inc()
+
+    def exposition(self, live: Collector | None = None) -> tuple[bytes, str]:
+        """The text a Prometheus scrape gets (every worker's counts in multiprocess mode)."""
+        if os.environ.get(MULTIPROCESS_ENV):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = self.registry
+        if live is None:
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        both = CollectorRegistry()
+        both.register(_Merged(registry, live))
+        return generate_latest(both), CONTENT_TYPE_LATEST
+
+
+class _Merged(Collector):
+    def __init__(self, registry: CollectorRegistry, live: Collector) -> None:
+        self.registry = registry
+        self.live = live
+
+    def collect(self) -> Iterator[object]:  # type: ignore[override]
+        yield from self.registry.collect()
+        yield from self.live.collect()
+
+
+class ActiveCalls(Collector):
+    """`sce_calls_active{flow, version}`, read from the session store at each scrape (a call in
+    a subflow holds the subflow's version too, and is counted there as well)."""
+
+    def __init__(self, in_use: Callable[[], dict[str, int]], flow_of: Callable[[str], str]) -> None:
+        self.in_use = in_use
+        self.flow_of = flow_of
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:  # type: ignore[override]
+        gauge = GaugeMetricFamily(
+            "sce_calls_active",
+            "Calls in progress, per flow and version.",
+            labels=["flow", "version"],
+        )
+        for version, count in sorted(self.in_use().items()):
+            if count > 0:
+                gauge.add_metric([self.flow_of(version), short(version)], count)
+        yield gauge
+
+
+METRICS = Metrics()

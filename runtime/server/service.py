@@ -1,0 +1,122 @@
+"""Everything one server process runs on: settings, the flow registry, the session store, calls,
+the authoring repository, the last-reply memory for webhook retries, and the folder watcher.
+
+Built once per process (per gunicorn worker); the blueprints reach it through `service()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from runtime.calls import Calls, Effects
+from runtime.config import RuntimeConfig
+from runtime.effects import LiveEffects
+from runtime.registry import DeployResult, Registry
+from runtime.server.metrics import METRICS
+from runtime.server.recordings import Recordings
+from runtime.server.replies import Replies, open_replies
+from runtime.store import SessionStore, open_deploys, open_store
+from runtime.watch import FlowWatcher, deploy_folder
+from sce.lint import Settings, load_settings
+from sce.revisions import FlowRepository
+
+log = logging.getLogger("sce.server")
+
+#: Seconds a webhook may spend on effects (HTTP, SMS) before it must answer: Twilio gives up
+#: on a webhook after 15 s, and the answer still has to be built and sent.
+WEBHOOK_BUDGET = 12.0
+
+
+@dataclass
+class Service:
+    config: RuntimeConfig
+    registry: Registry
+    store: SessionStore
+    calls: Calls
+    flows: FlowRepository
+    replies: Replies
+    recordings: Recordings
+    watcher: FlowWatcher | None = None
+    startup: list[DeployResult] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        config: RuntimeConfig,
+        *,
+        watch: bool = True,
+        deploy: bool = True,
+        settings: Settings | None = None,
+        effects: Effects | None = None,
+    ) -> Service:
+        """Open the stores the settings name; with `deploy`, deploy the flows folder (what
+        changed since the last deploy), and with `watch` also every later change. A worker
+        of several sharing Redis does neither: one watcher (in `sce serve`'s main process)
+        deploys for all. `effects` replaces the live outside world (`sce serve --http`
+        answers fetches from stub files). StoreUnavailable if Redis is down."""
+        folder = Path(config.flows)
+        registry = open_registry(config, settings)
+        store = open_store(config.store, idle_ttl=config.idle_ttl, ended_ttl=config.ended_ttl)
+        calls = Calls(
+            registry,
+            store,
+            effects or LiveEffects(config),
+            limits=config.limits,
+            budget=WEBHOOK_BUDGET,
+        )
+        service = cls(
+            config,
+            registry,
+            store,
+            calls,
+            FlowRepository(folder),
+            open_replies(config.store, config.ended_ttl),
+            Recordings(config.prompts),
+        )
+        if deploy or watch:
+            service.watcher, service.startup = watch_folder(registry, folder, watch=watch)
+        return service
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.registry.close()
+        self.store.close()
+        self.replies.close()
+
+
+def open_registry(config: RuntimeConfig, settings: Settings | None = None) -> Registry:
+    """The registry on the deploy backend the settings name, following other processes'
+    deploys, with every deploy counted in the metrics."""
+    if settings is None:
+        folder = Path(config.flows)
+        settings = load_settings(folder if folder.is_dir() else Path.cwd())
+    registry = Registry(open_deploys(config.store), settings)
+    registry.observers.append(METRICS.deployed)
+    registry.listen()
+    return registry
+
+
+def watch_folder(
+    registry: Registry, folder: Path, *, watch: bool
+) -> tuple[FlowWatcher | None, list[DeployResult]]:
+    """Deploy what changed in `folder` since its last deploy, and with `watch` start a watcher
+    for later changes. A missing folder deploys nothing (the API can still deploy)."""
+    if not folder.is_dir():
+        log.warning("no flows folder at %s: nothing deployed from files", folder)
+        return None, []
+    watcher = FlowWatcher(registry, folder, who="watch") if watch else None
+    results = watcher.start() if watcher else deploy_folder(registry, folder)
+    for result in results:
+        if not result.ok:
+            log.error("%s: refused (%d findings)", result.source, len(result.diagnostics))
+    return watcher, results
+
+
+def service() -> Service:
+    """The service of the app handling this request."""
+    return current_app.extensions["sce"]  # type: ignore[no-any-return]

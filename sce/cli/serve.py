@@ -1,0 +1,88 @@
+"""`sce serve`: the runtime server (TwiML webhooks, the API, /healthz, /metrics) under gunicorn.
+
+Settings come from `[tool.sce.runtime]`, then the environment (`SCE_*`, `TWILIO_AUTH_TOKEN`,
+`SCE_API_TOKEN`), then these flags. The runtime is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from sce.cli.common import CliError, NonEmptyPath
+from sce.errors import SceError
+
+if TYPE_CHECKING:
+    from runtime.config import RuntimeConfig
+    from runtime.server.gunicorn import Options
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--flows",
+    "flows_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of flows to deploy at start and watch (default: the settings' `flows`).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes; more than one needs --redis (calls move between them).",
+)
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True)
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Share sessions and deploys through Redis (redis://HOST:PORT/DB) instead of memory.",
+)
+@click.option(
+    "--http",
+    "http_file",
+    type=NonEmptyPath(dir_okay=False, path_type=Path),
+    help="Answer the flows' HTTP fetches from this stub file instead of the live systems.",
+)
+@click.option("--no-watch", is_flag=True, help="Deploy the flows folder at start only.")
+def serve(
+    host: str,
+    port: int,
+    flows_dir: Path | None,
+    workers: int,
+    threads: int,
+    redis_url: str | None,
+    http_file: Path | None,
+    no_watch: bool,
+) -> None:
+    """Run the runtime server: a phone number pointed at POST /voice/FLOW runs that flow."""
+    from runtime.config import load_config
+    from runtime.server.gunicorn import Options
+    from runtime.server.gunicorn import serve as run
+
+    try:
+        config = load_config(flows=str(flows_dir) if flows_dir else None, store=redis_url)
+        stubs = str(http_file) if http_file else None
+        options = Options(host, port, workers, threads, stubs, watch=not no_watch)
+        _announce(config, options)
+        run(config, options)
+    except SceError as e:
+        raise CliError(e.message) from None
+
+
+def _announce(config: RuntimeConfig, options: Options) -> None:
+    from runtime.store import redacted
+
+    where = f"http://{options.host}:{options.port}"
+    say = lambda text: click.echo(text, err=True)  # noqa: E731
+    say(f"sce serve: {where} (store {redacted(config.store)}, flows {config.flows})")
+    say(f"  webhooks  POST {where}/voice/FLOW")
+    say(f"  API       {where}/api/openapi.json   health {where}/healthz")
+    if config.verify_signatures and not config.twilio_auth_token:
+        say("  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
+    if not config.api_token:
+        say("  note: SCE_API_TOKEN is not set: the API is read-only")

@@ -1,0 +1,447 @@
+"""The flows of a folder, as the designer and the CLI store them: every save is a revision.
+
+The working files (`<id>.json`, and a `<id>.flow` twin for people who review flows in git) are
+the truth of the current content; the history keeps every state they were in, including edits
+made on disk with an editor, so a reviewer can always see and diff what changed. History files
+end in `.revision` and live in a dot-folder: the runtime's folder watcher deploys any *.json or
+*.flow it sees, and the linter skips dot-folders, so history must never look like a flow.
+
+Saves are optimistic: each carries the ETag of the version it was based on (HTTP If-Match), and
+a save based on an older version is refused with the current one, instead of silently
+overwriting someone else's work. A lock per repository, and `flock` on a file in the history
+folder for processes sharing it, make check-and-write one step.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sce import canonical
+from sce.diagnostics import Diagnostic, escape_pointer
+from sce.errors import BadFlowDocument, FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
+from sce.files import write_atomic
+from sce.jsontext import has_surrogate
+from sce.loader import LoadedFlow, load_bytes, load_data, load_path
+from sce.model import flow_to_data
+from sce.report import diagnostic_to_json
+from sce.schema.document import SCHEMA, ecma_regex
+
+FLOW_ID = ecma_regex(SCHEMA["$defs"]["flowId"]["pattern"])
+REVISION_SUFFIX = ".revision"
+_REVISION_NAME = re.compile(r"([0-9]+)\.revision")
+#: Who records the states found in the working files that no save through here wrote.
+DISK = "disk"
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One recorded state of a flow, without its content (for history listings)."""
+
+    flow: str
+    revision: int
+    author: str
+    time: str
+    message: str
+    #: The ETag the working file had in this state; None once deleted.
+    etag: str | None
+    deleted: bool = False
+
+    def to_data(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(RevisionInfo)}
+
+
+@dataclass(frozen=True)
+class Revision(RevisionInfo):
+    """A recorded state with its document (None if the file on disk held no JSON object or
+    DSL that parsed; `text` then keeps what it held)."""
+
+    document: dict[str, object] | None = None
+    text: str | None = None
+
+    @property
+    def info(self) -> RevisionInfo:
+        return RevisionInfo(**super().to_data())
+
+    def to_data(self) -> dict[str, object]:
+        data = {**super().to_data(), "document": self.document}
+        return data if self.text is None else {**data, "text": self.text}
+
+
+@dataclass
+class StoredFlow:
+    """A flow as it is now: its document, the ETag to save it back with, and its last revision."""
+
+    id: str
+    document: dict[str, object] | None
+    etag: str
+    revision: int
+    author: str
+    time: str
+    message: str
+    #: The working files present: "json", "flow" or both.
+    formats: tuple[str, ...]
+    #: Why the flow is not sound (drafts may be saved with errors).
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: A `.flow` twin exists that says something else than the JSON (a draft with errors was
+    #: saved, so the twin could not be rewritten).
+    twin_stale: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+    def to_data(self) -> dict[str, object]:
+        data = asdict(self)
+        data["formats"] = list(self.formats)
+        data["diagnostics"] = [diagnostic_to_json(d) for d in self.diagnostics]
+        return data
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    """One line of the flow list. A file that does not load is listed with `ok` false."""
+
+    id: str
+    title: str | None
+    revision: int
+    etag: str
+    updated: str
+    author: str
+    formats: tuple[str, ...]
+    ok: bool
+    #: The first problem, located (`path:line:col: message`), when not ok.
+    error: str | None = None
+
+    def to_data(self) -> dict[str, object]:
+        return {**asdict(self), "formats": list(self.formats)}
+
+
+@dataclass
+class _Working:
+    """The working file of a flow as read now."""
+
+    etag: str
+    loaded: LoadedFlow
+    formats: tuple[str, ...]
+
+
+def etag_of(raw: bytes) -> str:
+    """A strong HTTP ETag (quotes included) for the bytes of a working file."""
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class FlowRepository:
+    """A folder of flows and the history of each (see the module's docstring)."""
+
+    def __init__(self, folder: str | Path, history: str | Path | None = None) -> None:
+        self.folder = Path(folder)
+        self.history = Path(history) if history is not None else self.folder / ".history"
+        self._lock = threading.Lock()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def list(self) -> list[FlowSummary]:
+        """Every flow in the folder, by id; states changed on disk are recorded first."""
+        with self._locked():
+            files = self.folder.iterdir() if self.folder.is_dir() else ()
+            ids = {p.stem for p in files if p.suffix[1:] in canonical.FORMATS}
+            ids |= {p.name for p in self.history.iterdir() if p.is_dir()}
+            out = []
+            for flow_id in sorted(i for i in ids if FLOW_ID.match(i)):
+                work, last = self._sync(flow_id)
+                if work is not None and last is not None:
+                    out.append(_summary(flow_id, work, last))
+            return out
+
+    def get(self, flow_id: str) -> StoredFlow:
+        with self._locked():
+            return self._current(flow_id)
+
+    def revisions(self, flow_id: str) -> list[RevisionInfo]:
+        """The history of a flow, newest first (a deleted flow keeps its history)."""
+        with self._locked():
+            return [self._read(flow_id, n).info for n in reversed(self._history(flow_id))]
+
+    def revision(self, flow_id: str, number: int) -> Revision:
+        with self._locked():
+            if number not in self._history(flow_id):
+                raise RevisionNotFound(f"flow '{flow_id}' has no revision {number}")
+            return self._read(flow_id, number)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def create(self, document: object, *, author: str, message: str = "") -> StoredFlow:
+        """Store a new flow under the id in `document["flow"]`; its history, if it was deleted
+        before, goes on from where it stopped."""
+        flow_id = _flow_id(document)
+        text, loaded = _render(document)
+        with self._locked():
+            if self._sync(flow_id)[0] is not None:
+                raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._record(flow_id, author, message, etag_of(text.encode()), json.loads(text))
+            write_atomic(self._path(flow_id, "json"), text)
+            return self._current(flow_id)
+
+    def save(
+        self, flow_id: str, document: object, *, if_match: str, author: str, message: str = ""
+    ) -> StoredFlow:
+        """Store a new version of a flow that was read with ETag `if_match`.
+
+        A sound flow is written in canonical form, and its `.flow` twin, if any, is rewritten
+        to match; a draft with errors is written as it is and the twin left alone (the result
+        says `twin_stale`). Saving what is already there records nothing.
+        """
+        named = _flow_id(document)
+        if named != flow_id:
+            raise _bad(f"the document is flow '{named}', not '{flow_id}'", "/flow")
+        text, loaded = _render(document)
+        with self._locked():
+            current = self._checked(flow_id, if_match)
+            etag = etag_of(text.encode())
+            if etag == current.etag:
+                return current
+            self._record(flow_id, author, message, etag, json.loads(text))
+            write_atomic(self._path(flow_id, "json"), text)
+            twin = self._path(flow_id, "flow")
+            if twin.is_file() and loaded.flow is not None:
+                old = load_path(twin)
+                ref = old.data.get("$schema") if old.data else None
+                dsl = canonical.to_dsl(
+                    loaded.flow, ref if isinstance(ref, str) else None, old.comments
+                )
+                write_atomic(twin, dsl)
+            return self._current(flow_id)
+
+    def delete(
+        self, flow_id: str, *, if_match: str, author: str, message: str = ""
+    ) -> RevisionInfo:
+        """Remove the working files; the history keeps the last content, marked deleted."""
+        with self._locked():
+            current = self._checked(flow_id, if_match)
+            deleted = self._record(flow_id, author, message, None, current.document, deleted=True)
+            for fmt in current.formats:
+                self._path(flow_id, fmt).unlink(missing_ok=True)
+            return deleted.info
+
+    # -- inside the lock --------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This repository's lock, and an exclusive `flock` for processes sharing the folder."""
+        with self._lock:
+            self.history.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.history / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    def _checked(self, flow_id: str, if_match: str) -> StoredFlow:
+        current = self._current(flow_id)
+        if if_match != current.etag:
+            raise StaleRevision(
+                f"flow '{flow_id}' was changed since it was read (it is now revision "
+                f"{current.revision} by {current.author}); reload it and apply your change again",
+                current,
+            )
+        return current
+
+    def _current(self, flow_id: str) -> StoredFlow:
+        work, last = self._sync(flow_id)
+        if work is None or last is None:
+            raise FlowNotFound(f"there is no flow '{flow_id}'")
+        return StoredFlow(
+            id=flow_id,
+            document=work.loaded.data,
+            etag=work.etag,
+            revision=last.revision,
+            author=last.author,
+            time=last.time,
+            message=last.message,
+            formats=work.formats,
+            diagnostics=work.loaded.diagnostics,
+            twin_stale=self._twin_stale(flow_id, work),
+        )
+
+    def _history(self, flow_id: str) -> list[int]:
+        """The revision numbers of a flow, oldest first, once history is up to date."""
+        self._sync(flow_id)
+        numbers = self._numbers(flow_id)
+        if not numbers:
+            raise FlowNotFound(f"there is no flow '{flow_id}'")
+        return numbers
+
+    def _sync(self, flow_id: str) -> tuple[_Working | None, Revision | None]:
+        """The working file and the last revision, after recording a state changed on disk
+        (an edit or a removal) that history does not have yet."""
+        if not FLOW_ID.match(flow_id):
+            raise FlowNotFound(f"there is no flow '{flow_id}' (not a valid flow id)")
+        work = self._working(flow_id)
+        numbers = self._numbers(flow_id)
+        last = self._read(flow_id, numbers[-1]) if numbers else None
+        if work is None:
+            if last is not None and not last.deleted:
+                last = self._record(
+                    flow_id, DISK, "deleted on disk", None, last.document, deleted=True
+                )
+        elif last is None or last.deleted or last.etag != work.etag:
+            document = work.loaded.data
+            text = work.loaded.source.text if document is None else None
+            last = self._record(flow_id, DISK, "changed on disk", work.etag, document, text=text)
+        return work, last
+
+    def _working(self, flow_id: str) -> _Working | None:
+        formats = tuple(f for f in canonical.FORMATS if self._path(flow_id, f).is_file())
+        if not formats:
+            return None
+        path = self._path(flow_id, formats[0])
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw, loaded = b"", load_path(path)  # the same failure, as a diagnostic
+        else:
+            loaded = load_bytes(raw, str(path), formats[0])
+        flow = loaded.data.get("flow") if loaded.data else None
+        if loaded.ok and flow != flow_id:
+            problem = Diagnostic(
+                "SCE002", f"the file holds flow '{flow}', not '{flow_id}'", "/flow", path=str(path)
+            )
+            loaded.diagnostics.append(loaded.source.locate(problem))
+        return _Working(etag_of(raw), loaded, formats)
+
+    def _twin_stale(self, flow_id: str, work: _Working) -> bool:
+        if work.formats != canonical.FORMATS:
+            return False
+        twin = load_path(self._path(flow_id, "flow"))
+        if work.loaded.flow is None or twin.flow is None:
+            return True
+        return flow_to_data(work.loaded.flow) != flow_to_data(twin.flow)
+
+    def _record(
+        self,
+        flow_id: str,
+        author: str,
+        message: str,
+        etag: str | None,
+        document: dict[str, object] | None,
+        *,
+        deleted: bool = False,
+        text: str | None = None,
+    ) -> Revision:
+        """Write the next revision of a flow (before its working file changes)."""
+        numbers = self._numbers(flow_id)
+        number = numbers[-1] + 1 if numbers else 1
+        revision = Revision(flow_id, number, author, _now(), message, etag, deleted, document, text)
+        self._revision_path(flow_id, number).parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps(revision.to_data(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(self._revision_path(flow_id, number), body)
+        return revision
+
+    def _read(self, flow_id: str, number: int) -> Revision:
+        data = json.loads(self._revision_path(flow_id, number).read_text(encoding="utf-8"))
+        return Revision(**data)
+
+    def _numbers(self, flow_id: str) -> list[int]:
+        folder = self.history / flow_id
+        if not folder.is_dir():
+            return []
+        found = (_REVISION_NAME.fullmatch(p.name) for p in folder.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    def _path(self, flow_id: str, fmt: str) -> Path:
+        return self.folder / f"{flow_id}.{fmt}"
+
+    def _revision_path(self, flow_id: str, number: int) -> Path:
+        return self.history / flow_id / f"{number:06d}{REVISION_SUFFIX}"
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+def _flow_id(document: object) -> str:
+    """The id of a document that may be stored (even as a draft), or BadFlowDocument."""
+    if not isinstance(document, dict):
+        raise _bad("a flow document must be a JSON object with 'flow', 'start' and 'nodes'", "")
+    flow_id = document.get("flow")
+    if not isinstance(flow_id, str) or not FLOW_ID.match(flow_id):
+        shown = json.dumps(flow_id, ensure_ascii=False)[:140] if "flow" in document else "none"
+        raise _bad(
+            f"the flow id {shown} is not valid: use letters, digits, '_', '.' and '-', starting "
+            "with a letter or '_' (at most 128)",
+            "/flow",
+        )
+    return flow_id
+
+
+def _render(document: dict[str, object]) -> tuple[str, LoadedFlow]:
+    """The text to write for a document (canonical if it is a sound flow), and how it loads."""
+    problem = _not_json(document)
+    if problem is not None:
+        raise _bad(problem[1], problem[0])
+    loaded = load_data(document)
+    if loaded.flow is not None:
+        ref = document.get("$schema")
+        return canonical.to_json(loaded.flow, ref if isinstance(ref, str) else None), loaded
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n", loaded
+
+
+def _not_json(value: object) -> tuple[str, str] | None:
+    """(pointer, message) of the first value no UTF-8 JSON file can hold, if any."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        ptr, v = stack.pop()
+        if isinstance(v, str) and has_surrogate(v):
+            return ptr, "the text holds half of a UTF-16 surrogate pair, which is not a character"
+        if isinstance(v, float) and not math.isfinite(v):
+            return ptr, f"the number {v} is not allowed in a flow; use a finite number"
+        if isinstance(v, dict):
+            for key, x in reversed(v.items()):
+                if has_surrogate(key):
+                    return ptr, f"the key {key!r} holds half of a UTF-16 surrogate pair"
+                stack.append((f"{ptr}/{escape_pointer(str(key))}", x))
+        elif isinstance(v, list):
+            stack.extend((f"{ptr}/{i}", x) for i, x in reversed(list(enumerate(v))))
+    return None
+
+
+def _bad(message: str, ptr: str) -> BadFlowDocument:
+    where = f" (at '{ptr}')" if ptr else ""
+    diagnostic = Diagnostic("SCE002", message, pointer=ptr)
+    return BadFlowDocument(message + where, [diagnostic])
+
+
+def _summary(flow_id: str, work: _Working, last: Revision) -> FlowSummary:
+    data = work.loaded.data or {}
+    title = data.get("title")
+    first = work.loaded.diagnostics[0] if work.loaded.diagnostics else None
+    error = None
+    if first is not None:
+        error = f"{first.path}:{first.line}:{first.column}: {first.message}"
+    return FlowSummary(
+        id=flow_id,
+        title=title if isinstance(title, str) else None,
+        revision=last.revision,
+        etag=work.etag,
+        updated=last.time,
+        author=last.author,
+        formats=work.formats,
+        ok=first is None,
+        error=error,
+    )

@@ -1,0 +1,84 @@
+"""A real `sce serve` (gunicorn) in a child process on a free port, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Running:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def sce_serve(
+    args: Sequence[str], env: dict[str, str] | None = None, *, cwd: Path | None = None
+) -> Iterator[Running]:
+    """`sce serve ARGS --port FREE` until the block ends; fails with the server's log if it
+    does not answer /healthz within 30 s."""
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="sce-serve-", suffix=".log")[1])
+    command = [sys.executable, "-m", "sce.cli", "serve", "--port", str(port), *args]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    running = Running(f"http://127.0.0.1:{port}/", process, log)
+    try:
+        _wait_healthy(running)
+        yield running
+    finally:
+        _stop(process)
+        log.unlink(missing_ok=True)
+
+
+def _wait_healthy(running: Running) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            raise AssertionError(f"sce serve exited early:\n{running.output()}")
+        try:
+            if requests.get(running.url + "healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"sce serve did not answer within 30 s:\n{running.output()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
