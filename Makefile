@@ -10,8 +10,9 @@ setup:
 run: setup
 	$(BIN)/sce lint flows/
 	$(BIN)/sce call --script flows/
-	@echo "A test call to the balance line; edit flows/*.flow while you call, then call again:"
-	$(BIN)/sce call balance --flows flows --http flows/systems.http.yaml --watch
+	@echo "The runtime server on the bundled flows (business systems answered by flows/systems.http.yaml)."
+	@echo "Point a Twilio number at POST http://HOST:8000/voice/balance; edit flows/*.flow: it redeploys."
+	$(BIN)/sce serve --flows flows --http flows/systems.http.yaml
 
 test: setup
 	$(BIN)/ruff check .

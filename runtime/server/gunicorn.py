@@ -58,6 +58,10 @@ def check(config: RuntimeConfig, options: Options) -> None:
             "in-memory sessions live in one process: use --workers 1, or --redis URL to share "
             "calls between workers"
         )
+    if shared(config):  # StoreUnavailable now, not a worker that fails to boot later
+        from runtime.store.redis_client import connect
+
+        connect(config.store).close()
 
 
 def build_app(config: RuntimeConfig, options: Options) -> Flask:
