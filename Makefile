@@ -23,3 +23,4 @@ bench: setup
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/reload.py
+	$(BIN)/python bench/webhook.py

@@ -79,6 +79,25 @@ def build_app(config: RuntimeConfig, options: Options) -> Flask:
     return create_app(service=service)
 
 
+def settings(o: Options) -> dict[str, object]:
+    """The gunicorn settings `sce serve` runs with (bench/floor.py runs its floor with them)."""
+    return {
+        "bind": f"[{o.host}]:{o.port}" if ":" in o.host else f"{o.host}:{o.port}",
+        "workers": o.workers,
+        "threads": o.threads,
+        "worker_class": "gthread",
+        # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted.
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "proc_name": "sce-serve",
+        "loglevel": "info",
+        "accesslog": None,
+        # No control socket in the home folder: several servers (and tests) run side by side.
+        "control_socket_disable": True,
+    }
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, config: RuntimeConfig, options: Options) -> None:
         self.runtime_config = config
@@ -87,26 +106,12 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        o = self.options
-        settings = {
-            "bind": f"[{o.host}]:{o.port}" if ":" in o.host else f"{o.host}:{o.port}",
-            "workers": o.workers,
-            "threads": o.threads,
-            "worker_class": "gthread",
-            # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted.
-            "timeout": 30,
-            "graceful_timeout": 20,
-            "keepalive": 5,
-            "proc_name": "sce-serve",
-            "loglevel": "info",
-            "accesslog": None,
-            # No control socket in the home folder: several servers (and tests) run side by side.
-            "control_socket_disable": True,
+        hooks = {
             "on_starting": self._on_starting,
             "child_exit": _child_exit,
             "on_exit": self._on_exit,
         }
-        for key, value in settings.items():
+        for key, value in {**settings(self.options), **hooks}.items():
             self.cfg.set(key, value)
 
     def load(self) -> Flask:

@@ -2,8 +2,9 @@
 its last line, the JSON object that `make bench` readers collect.
 
 No timing is asserted here (the machine is shared and noisy); the benchmarks check themselves
-that every contender ended a call where the flow says, and that the live calls kept their
-version through the deploys, and exit non-zero otherwise.
+that every contender ended a call where the flow says, that the live calls kept their version
+through the deploys, and that every webhook answer of both servers was a 200 with a <Gather>,
+and exit non-zero otherwise.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ EXPECTED = {
         "activate_ms_busy",
         "ratio_100k_vs_0",
         "ratio_activate_100k_vs_0",
+    },
+    "webhook": {
+        "sce_p50_ms",
+        "sce_p99_ms",
+        "sce_rps",
+        "floor_p50_ms",
+        "floor_p99_ms",
+        "floor_rps",
+        "p50_ratio",
+        "p99_ratio",
+        "rps_ratio",
     },
 }
 
