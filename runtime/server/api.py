@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from runtime.server.deploys import deploys
+from runtime.server.openapi import openapi
+from runtime.server.simulate import simulate
+from sce.api.checks import checks
+from sce.api.flows import flows
+
 
 def register(app: Flask) -> None:
-    """Add the API's blueprints to `app`."""
+    """Add the API's blueprints to `app`: authoring (flows, checks), deploys, test calls and
+    the API's own description."""
+    for blueprint in (flows, checks, deploys, simulate, openapi):
+        app.register_blueprint(blueprint)

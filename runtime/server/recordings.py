@@ -8,10 +8,13 @@ real call with an error.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: What the phone platform plays, best first.
 AUDIO_SUFFIXES = (".wav", ".mp3")
+#: A language folder's name (a BCP 47 tag): nothing that could climb out of the folder.
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 class Recordings:
@@ -22,10 +25,11 @@ class Recordings:
 
     def find(self, prompt: str, language: str) -> str | None:
         """The recording's path relative to the folder (with `/`), or None."""
-        if not prompt or ".." in prompt.split("/") or prompt.startswith("/"):
+        parts = prompt.split("/")
+        if not prompt or any(p in ("", ".", "..") or "\\" in p for p in parts):
             return None
         for lang in dict.fromkeys((language, language.split("-")[0])):
-            if not lang:
+            if not _LANGUAGE.fullmatch(lang):
                 continue
             for suffix in AUDIO_SUFFIXES:
                 relative = f"{lang}/{prompt}{suffix}"

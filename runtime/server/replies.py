@@ -2,22 +2,35 @@
 
 Twilio retries a webhook that timed out or failed, and a proxy may deliver one twice: the engine
 drops the repeated answer (its `asked` is past), and this store hands back what the first one
-got. Entries live as long as an ended session (`ended_ttl`): after that the call is unknown.
+got. Each answer is kept with the `asked` of the request it answered and the wait it set
+(`then`, the session's `asked` after it): when the session waits on another wait than the last
+answer set, a request that moved the call is still on its way to remembering its answer. Entries
+live as long as an ended session (`ended_ttl`): after that the call is unknown.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 
-class Replies(Protocol):
-    def put(self, call_id: str, asked: int, twiml: str) -> None:
-        """Remember `twiml` as the answer to the request that carried `asked`."""
+@dataclass(frozen=True)
+class Reply:
+    """The answer `twiml` to the request that carried `asked`; it set the call's wait `then`."""
 
-    def get(self, call_id: str) -> tuple[int, str] | None:
-        """The last answer given for the call, and the `asked` of the request it answered."""
+    asked: int
+    then: int
+    twiml: str
+
+
+class Replies(Protocol):
+    def put(self, call_id: str, reply: Reply) -> None:
+        """Remember `reply` as the call's last answer."""
+
+    def get(self, call_id: str) -> Reply | None:
+        """The last answer given for the call."""
 
     def close(self) -> None: ...
 
@@ -26,20 +39,20 @@ class MemoryReplies:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[float, int, str]] = {}
+        self._items: dict[str, tuple[float, Reply]] = {}
 
-    def put(self, call_id: str, asked: int, twiml: str) -> None:
+    def put(self, call_id: str, reply: Reply) -> None:
         now = time.monotonic()
         with self._lock:
-            self._items[call_id] = (now + self.ttl, asked, twiml)
-            if len(self._items) % 1024 == 0:
+            self._items[call_id] = (now + self.ttl, reply)
+            if len(self._items) % 1024 == 0:  # now and then, forget the expired
                 self._items = {k: v for k, v in self._items.items() if v[0] > now}
 
-    def get(self, call_id: str) -> tuple[int, str] | None:
+    def get(self, call_id: str) -> Reply | None:
         item = self._items.get(call_id)
         if item is None or item[0] <= time.monotonic():
             return None
-        return item[1], item[2]
+        return item[1]
 
     def close(self) -> None:
         self._items.clear()
@@ -54,20 +67,26 @@ class RedisReplies:
         self.ttl_ms = max(int(ttl * 1000), 1)
         self._client = Client(url)
 
-    def put(self, call_id: str, asked: int, twiml: str) -> None:
+    def put(self, call_id: str, reply: Reply) -> None:
+        value = f"{reply.asked} {reply.then}\n{reply.twiml}"
         with self._client.reachable():
-            self._client.redis.set(f"sce:reply:{call_id}", f"{asked}\n{twiml}", px=self.ttl_ms)
+            self._client.redis.set(_key(call_id), value, px=self.ttl_ms)
 
-    def get(self, call_id: str) -> tuple[int, str] | None:
+    def get(self, call_id: str) -> Reply | None:
         with self._client.reachable():
-            value = self._client.redis.get(f"sce:reply:{call_id}")
+            value = self._client.redis.get(_key(call_id))
         if value is None:
             return None
-        asked, _, twiml = str(value).partition("\n")
-        return int(asked), twiml
+        head, _, twiml = str(value).partition("\n")
+        asked, _, then = head.partition(" ")
+        return Reply(int(asked), int(then), twiml)
 
     def close(self) -> None:
         self._client.close()
+
+
+def _key(call_id: str) -> str:
+    return f"sce:reply:{call_id}"
 
 
 def open_replies(store_url: str | None, ttl: float) -> Replies:

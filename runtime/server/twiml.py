@@ -12,8 +12,13 @@ One response holds what the caller hears up to the next wait, then the wait itse
   wait announcements and the leave key;
 - the end: `<Hangup/>`.
 
-Every webhook URL carries `asked`, the session's wait number, so that a retried or late request
-is told apart from a new answer (see `runtime.events`).
+When the engine cannot answer (a store down, a bug), `apology` reads the flow's error policy
+from the compiled flow itself and renders it.
+
+A prompt with a recording for the caller's language is played (`<Play>` of its URL under
+/prompts/), any other is spoken (`<Say>` with the configured voice for the language). Every
+webhook URL carries `asked`, the session's wait number, so that a retried or late request is
+told apart from a new answer (see `runtime.events`).
 """
 
 from __future__ import annotations
@@ -21,12 +26,24 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import actions as act
+from runtime.handlers.common import evaluate
+from runtime.prompts import ActionCache, render_text, sorry
+from sce import expr
+from sce.compiler.ir import DONE, CompiledFlow, State
+
+#: What a queued caller hears when the transfer names no hold music (or it has no recording):
+#: the classical piece Twilio's documentation plays.
+DEFAULT_HOLD_MUSIC = "https://demo.twilio.com/docs/classic.mp3"
+#: <Say> language codes where Twilio's text-to-speech names a language otherwise than BCP 47:
+#: its Mandarin voices (Polly.Zhiyu, Google.cmn-CN-*) speak `cmn-CN`.
+SAY_LANGUAGES = {"zh-CN": "cmn-CN", "zh": "cmn-CN"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +74,14 @@ class Voice:
         if url:
             parent.play(url, loop=_loop(play))
         elif play.text:
-            voice = self.voices.get(play.language) or self.voices.get(play.language.split("-")[0])
-            parent.say(play.text, voice=voice, language=play.language or None, loop=_loop(play))
+            language = play.language
+            voice = self.voices.get(language) or self.voices.get(language.split("-")[0])
+            parent.say(
+                play.text,
+                voice=voice,
+                language=SAY_LANGUAGES.get(language, language) or None,
+                loop=_loop(play),
+            )
 
 
 def _loop(play: act.Play) -> int | None:
@@ -92,7 +115,6 @@ def render(
             _transfer(response, voice, action, asked)  # type: ignore[arg-type]
         elif kind is act.Hangup:
             _say_all(response, voice, plays)
-            plays = []
             response.hangup()
             return response
     _say_all(response, voice, plays)
@@ -101,7 +123,7 @@ def render(
     return response
 
 
-def _say_all(parent: VoiceResponse | Gather, voice: Voice, plays: list[act.Play]) -> None:
+def _say_all(parent: VoiceResponse | Gather, voice: Voice, plays: Sequence[act.Play]) -> None:
     for play in plays:
         voice.speak(parent, play)
 
@@ -117,7 +139,9 @@ def _gather(
         input="dtmf speech" if gather.speech else "dtmf",
         action=voice.url("gather", asked),
         method="POST",
-        timeout=_seconds(gather.inter_digit_timeout or gather.timeout),
+        # Twilio has one timeout, for the first key as for the next: the first key's is the
+        # one that matters (a caller must have time to start typing an account number).
+        timeout=_seconds(gather.timeout),
         num_digits=gather.max_digits if gather.max_digits else None,
         # Twilio ends a gather on '#' unless told otherwise; a menu may use '#' as a choice.
         finish_on_key=gather.finish_on_key or "",
@@ -138,15 +162,17 @@ def _record(response: VoiceResponse, voice: Voice, record: act.Record, asked: in
         timeout=_seconds(record.silence_timeout),
         play_beep=record.beep,
         finish_on_key=record.finish_key or "",
+        transcribe=True if record.transcribe else None,
     )
     response.redirect(voice.url("record", asked), method="POST")
 
 
 def _transfer(response: VoiceResponse, voice: Voice, transfer: act.Transfer, asked: int) -> None:
+    action = voice.url("transfer", asked)
     if transfer.number:
         response.dial(
             transfer.number,
-            action=voice.url("transfer", asked),
+            action=action,
             method="POST",
             timeout=_seconds(transfer.max_wait) if transfer.max_wait else None,
         )
@@ -155,7 +181,7 @@ def _transfer(response: VoiceResponse, voice: Voice, transfer: act.Transfer, ask
     if voice.workflow_sid:
         enqueue = response.enqueue(
             None,
-            action=voice.url("transfer", asked),
+            action=action,
             method="POST",
             wait_url=wait,
             wait_url_method="POST",
@@ -169,7 +195,7 @@ def _transfer(response: VoiceResponse, voice: Voice, transfer: act.Transfer, ask
     else:
         response.enqueue(
             transfer.queue or "support",
-            action=voice.url("transfer", asked),
+            action=action,
             method="POST",
             wait_url=wait,
             wait_url_method="POST",
@@ -177,13 +203,14 @@ def _transfer(response: VoiceResponse, voice: Voice, transfer: act.Transfer, ask
 
 
 def task_attributes(transfer: act.Transfer) -> dict[str, object]:
-    """What an agent's desk gets with the call: queue, skills, language, and the attached data
-    (such as the summary of what the caller did)."""
+    """What an agent's desk gets with the call: the attached data (such as the summary of what
+    the caller did), then queue, skills and language, which the workflow routes on and which
+    attached data can therefore not replace."""
     return {
+        **transfer.attach,
         "queue": transfer.queue,
         "skills": list(transfer.skills),
         "language": transfer.language,
-        **transfer.attach,
     }
 
 
@@ -194,46 +221,54 @@ def _priority(priority: float | None) -> int | None:
 
 
 def wait_music(
-    announcements: Sequence[act.Action],
-    transfer: act.Transfer,
+    announcements: Sequence[act.Play],
+    transfer: act.Transfer | None,
     voice: Voice,
     *,
     asked: int,
-    announced: float,
+    announced: float | None,
 ) -> VoiceResponse:
-    """The wait URL's TwiML while the caller is queued: any announcement, then hold music (or
-    silence) for one period, during which the leave key is heard; then back here, with the
-    queue time of the last announcement so the next one comes `announce_every` later."""
+    """The wait URL's TwiML while the caller is queued: any announcement, then hold music for
+    one period, during both of which the leave key is heard; then back here, with the queue
+    time of the last announcement (when there was one) so the next one comes `announce_every`
+    later. Without `transfer` (it could not be read), the default music plays on."""
     response = VoiceResponse()
-    _say_all(response, voice, [a for a in announcements if type(a) is act.Play])  # type: ignore[misc]
     holder: VoiceResponse | Gather = response
-    if transfer.leave_key:
+    more = {} if announced is None else {"announced": f"{announced:g}"}
+    if transfer is not None and transfer.leave_key:
         holder = response.gather(
             input="dtmf",
-            action=voice.url("leave", asked, announced=announced),
+            action=voice.url("leave", asked, **more),
             method="POST",
             num_digits=1,
             timeout=1,
             finish_on_key="",
         )
-    music = voice.audio(transfer.hold_music, transfer.language) if transfer.hold_music else None
-    if music:
-        holder.play(music)
-    else:
-        holder.pause(length=_seconds(min(transfer.announce_every, 60)))
-    response.redirect(voice.url("wait", asked, announced=announced), method="POST")
+    _say_all(holder, voice, announcements)
+    music = None
+    if transfer is not None and transfer.hold_music:
+        music = voice.audio(transfer.hold_music, transfer.language)
+    holder.play(music or DEFAULT_HOLD_MUSIC)
+    response.redirect(voice.url("wait", asked, **more), method="POST")
     return response
 
 
-def transfer_out(response: VoiceResponse, voice: Voice, transfer: act.Transfer) -> None:
-    """A transfer that does not come back to the flow (the error policy's last resort)."""
+def _transfer_out(plays: Sequence[act.Play], transfer: act.Transfer, voice: Voice) -> VoiceResponse:
+    """The prompts, then a transfer that does not come back to the flow (the error policy's
+    last resort: the flow cannot go on)."""
+    response = VoiceResponse()
+    _say_all(response, voice, plays)
     if transfer.number:
         response.dial(transfer.number)
     elif voice.workflow_sid:
         enqueue = response.enqueue(None, workflow_sid=voice.workflow_sid)
-        enqueue.task(json.dumps(task_attributes(transfer), ensure_ascii=False, sort_keys=True))
+        enqueue.task(
+            json.dumps(task_attributes(transfer), ensure_ascii=False, sort_keys=True),
+            priority=_priority(transfer.priority),
+        )
     else:
         response.enqueue(transfer.queue or "support")
+    return response
 
 
 def leave() -> VoiceResponse:
@@ -245,10 +280,82 @@ def leave() -> VoiceResponse:
 def hangup(plays: Sequence[act.Play] = (), voice: Voice | None = None) -> VoiceResponse:
     response = VoiceResponse()
     if voice is not None:
-        _say_all(response, voice, list(plays))
+        _say_all(response, voice, plays)
     response.hangup()
     return response
 
 
 def empty() -> VoiceResponse:
     return VoiceResponse()
+
+
+# -- when the engine cannot answer ----------------------------------------------------------------
+
+#: What the caller hears before the error policy's transfer when the flow's handler says nothing.
+PUT_THROUGH = {
+    "en": "Sorry, something went wrong. Let me put you through to someone who can help.",
+    "zh": "对不起，系统出了问题，正在为您转接人工服务。",
+}
+
+
+def apology(flow: CompiledFlow, values: Mapping[str, object], voice: Voice) -> VoiceResponse:
+    """The TwiML of the flow's error policy (`error_policy`), for the call's `values`."""
+    plays, transfer = error_policy(flow, values)
+    return hangup(plays, voice) if transfer is None else _transfer_out(plays, transfer, voice)
+
+
+def error_policy(
+    flow: CompiledFlow, values: Mapping[str, object]
+) -> tuple[list[act.Play], act.Transfer | None]:
+    """The flow's error policy for when its engine cannot run it (a store down, a bug): the
+    prompts of the `play` steps its error handler starts with, then the transfer they lead to.
+    Without such a transfer, an apology before goodbye."""
+    language = str(values.get("language") or flow.default_language)
+    prompts = ActionCache(flow)
+    plays: list[act.Play] = []
+    target = flow.on_error
+    for _ in range(len(flow.states)):
+        state = flow.states.get(target or "")
+        if state is None or state.type not in ("play", "transfer"):
+            break
+        if state.type == "transfer":
+            transfer = transfer_of(state, language, values)
+            if not (transfer.queue or transfer.number):
+                break
+            base = language.split("-")[0].lower()
+            return plays or [act.Play(PUT_THROUGH.get(base, PUT_THROUGH["en"]), language)], transfer
+        prompt = state.params.get("prompt")
+        with suppress(expr.ExprError):
+            play = prompts.play(state.id, "prompt", prompt, language, values)  # type: ignore[arg-type]
+            if play is not None:
+                plays.append(play)
+        target = state.on.get(DONE)
+    return [sorry(language)], None
+
+
+def transfer_of(state: State, language: str, values: Mapping[str, object]) -> act.Transfer:
+    """The transfer a `transfer` state asks for, its templates filled with the call's values
+    (what cannot be filled is left out)."""
+    p = state.params
+    number = priority = None
+    attach: dict[str, str] = {}
+    with suppress(expr.ExprError):
+        number = render_text(p["number"], values) if p.get("number") else None
+    with suppress(expr.ExprError):
+        priority = evaluate(p["priority"], values) if p.get("priority") is not None else None
+    for name, template in (p.get("attach") or {}).items():  # type: ignore[attr-defined]
+        with suppress(expr.ExprError):
+            attach[name] = render_text(template, values)
+    return act.Transfer(
+        state.id,
+        language,
+        p.get("queue"),  # type: ignore[arg-type]
+        number,
+        tuple(p.get("skills", ())),  # type: ignore[arg-type]
+        priority if isinstance(priority, int | float) else None,
+        attach,
+        p.get("hold_music"),  # type: ignore[arg-type]
+        float(p.get("announce_every") or 60),  # type: ignore[arg-type]
+        p.get("max_wait"),  # type: ignore[arg-type]
+        p.get("leave_key"),  # type: ignore[arg-type]
+    )

@@ -1,4 +1,5 @@
-"""The TwiML webhooks: a phone number pointed at `POST /voice/<flow>` runs the flow.
+"""The TwiML webhooks: a phone number pointed at `POST /voice/<flow>` runs the flow, and its
+status callback pointed at `POST /voice/<flow>/status` tells it when the caller hangs up.
 
     POST /voice/<flow>                  a call comes in: start it, answer with its first turn
     POST /voice/<flow>/gather?asked=N   keys or speech for the gather in progress
@@ -7,34 +8,42 @@
     POST /voice/<flow>/transfer?asked=N a <Dial> or <Enqueue> ended
     POST /voice/<flow>/wait?asked=N     the caller waits in a queue (Enqueue's waitUrl)
     POST /voice/<flow>/leave?asked=N    a key pressed while waiting
-    POST /voice/status                  the call's status callback (the caller hung up)
+    POST /voice/<flow>/status           the call's status callback
 
-Every request must be signed (`runtime.server.signature`), or it gets 403 and touches nothing.
-`asked` tells a new answer from a late or repeated one: an answer to a wait the call has moved
-past gets the answer given last time (`runtime.server.replies`), never a second step. Whatever
-goes wrong inside, the platform gets valid TwiML: an apology, then the flow's error policy (a
-transfer when its error handler is one, else goodbye).
+A request is checked before it touches a call (`runtime.server.signature`): 413 past 64 KiB,
+403 without a valid signature, 415 when it is no form post, 400 when it is garbled.
+
+`asked` tells a new answer from a late or repeated one. A request for a wait the call has moved
+past gets the answer remembered for the call (`runtime.server.replies`): the very answer it got
+the first time when it is a retry, never a second step; while the request that moved the call is
+still running, it waits for that one's answer. A call that is unknown or over gets `<Hangup/>`.
+Whatever goes wrong inside, the platform gets valid TwiML that follows the flow's error policy
+(`twiml.apology`), and the log says which call it was.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Turn
-from runtime.errors import SessionConflict, SessionExists, UnknownFlow
+from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownFlow
 from runtime.prompts import sorry
 from runtime.server import twiml
 from runtime.server.metrics import METRICS
+from runtime.server.replies import Reply
 from runtime.server.service import Service, service
-from runtime.server.signature import signed
+from runtime.server.signature import asked_of, call_sid, refused
 from runtime.session import Session
 
 log = logging.getLogger("sce.voice")
@@ -43,32 +52,58 @@ voice = Blueprint("voice", __name__, url_prefix="/voice")
 
 #: The `asked` under which the answer to the call's first request is remembered.
 START = -1
-#: Seconds a request that lost a race with its own retry waits for the winner's answer.
-RACE_WAIT = 3.0
 #: Status callbacks that mean the call is over.
-OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
-
-
-def _xml(response: VoiceResponse | str, status: int = 200) -> Response:
-    body = response if isinstance(response, str) else response.to_xml()
-    return Response(body, status=status, mimetype="application/xml")
+OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+#: Times a request that lost a race (another request of the call moved it between our read
+#: and our write) looks at the call again.
+TRIES = 3
+#: Seconds between two looks for the answer of a request still running.
+POLL = 0.05
+#: Seconds a request may wait on others when the calls have no budget.
+RACE_WAIT = 12.0
 
 
 @voice.before_request
-def _check_signature() -> Response | None:
-    config = service().config
-    if config.verify_signatures and not signed(request, config.twilio_auth_token):
-        METRICS.webhook_refused("signature")
-        log.warning("webhook refused: bad or missing signature on %s", request.path)
-        return Response("invalid or missing X-Twilio-Signature\n", 403, mimetype="text/plain")
-    return None
+def _check_request() -> Response | None:
+    """Refuse, touching nothing, what the platform did not sign or could not have sent."""
+    svc = service()
+    config = svc.config
+    # What the request may spend waiting on others (the budget: Twilio gives up at 15 s).
+    g.voice_deadline = time.monotonic() + (
+        RACE_WAIT if svc.calls.budget is None else svc.calls.budget
+    )
+    refusal = refused(
+        request,
+        config.twilio_auth_token,
+        verify=config.verify_signatures,
+        needs_asked=request.endpoint not in ("voice.start", "voice.status"),
+    )
+    if refusal is None:
+        return None
+    status, reason, message = refusal
+    METRICS.webhook_refused(reason)
+    log.warning("webhook %s refused (%d): %s", request.path, status, message)
+    return Response(message + "\n", status, mimetype="text/plain")
+
+
+def _call_sid() -> str:
+    return str(call_sid(request))
+
+
+def _asked() -> int:
+    return asked_of(request) or 0
+
+
+def _xml(response: VoiceResponse | str) -> Response:
+    body = response if isinstance(response, str) else response.to_xml()
+    return Response(body, 200, mimetype="application/xml")
 
 
 def _voice(flow: str) -> twiml.Voice:
     root = request.url_root
     svc = service()
     return twiml.Voice(
-        f"{root}voice/{quote(flow)}",
+        f"{root}voice/{quote(flow, safe='')}",
         f"{root}prompts/",
         svc.config.voices,
         svc.config.twilio_workflow_sid,
@@ -76,31 +111,15 @@ def _voice(flow: str) -> twiml.Voice:
     )
 
 
-def _asked() -> int | None:
-    try:
-        return int(request.args["asked"])
-    except (KeyError, ValueError):
-        return None
-
-
-def _call_sid() -> str | None:
-    sid = request.form.get("CallSid", "").strip()
-    return sid if sid and len(sid) <= 64 and sid.isprintable() else None
-
-
-def _bad(message: str) -> Response:
-    METRICS.webhook_refused("malformed")
-    return Response(message + "\n", 400, mimetype="text/plain")
-
-
 # -- the call comes in ------------------------------------------------------------------------
+
+#: The platform's parameters kept with the call (for effects and traces).
+_PARAMS = ("CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "ForwardedFrom")
 
 
 @voice.post("/<flow>")
 def start(flow: str) -> Response:
     sid = _call_sid()
-    if sid is None:
-        return _bad("the request has no CallSid")
     svc = service()
     form = request.form
     try:
@@ -109,22 +128,18 @@ def start(flow: str) -> Response:
             sid,
             caller=form.get("From", ""),
             called=form.get("To", ""),
-            time=time.time(),
-            params={k: v for k, v in form.items() if k in _PARAMS},
+            params={k: form[k] for k in _PARAMS if k in form},
         )
     except SessionExists:
-        return _repeat(svc, sid, START)
+        return _late(svc, flow, sid, START)
     except UnknownFlow:
         log.error("call %s to flow '%s', which is not deployed", sid, flow)
         METRICS.error("unknown-flow")
         return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
     except Exception:
-        return _failed(sid, flow, None)
+        return _failed(svc, flow, sid, "the call could not be started")
     METRICS.call_started(turn.session)
-    return _answer(svc, flow, turn, START)
-
-
-_PARAMS = {"CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "ForwardedFrom"}
+    return _xml(_remember(svc, flow, turn, START))
 
 
 # -- answers to a wait ------------------------------------------------------------------------
@@ -132,56 +147,87 @@ _PARAMS = {"CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "Fo
 
 @voice.post("/<flow>/gather")
 def gather(flow: str) -> Response:
-    def event(asked: int) -> ev.Event:
-        now = time.time()
-        speech = request.form.get("SpeechResult")
-        digits = request.form.get("Digits", "")
+    def events(asked: int, now: float) -> list[ev.Event]:
+        form = request.form
+        speech = form.get("SpeechResult", "").strip()
+        digits = form.get("Digits", "")
         if speech:
-            return ev.Speech(speech, now, _confidence(), asked=asked)
+            return [ev.Speech(speech, now, _confidence(), asked=asked)]
         if digits:
-            return ev.Digits(digits, now, asked=asked)
-        return ev.Timeout(now, asked=asked)
-
-    return _continue(flow, event)
-
-
-@voice.post("/<flow>/timeout")
-def timeout(flow: str) -> Response:
-    return _continue(flow, lambda asked: ev.Timeout(time.time(), asked=asked))
-
-
-@voice.post("/<flow>/record")
-def record(flow: str) -> Response:
-    def events(asked: int) -> list[ev.Event]:
-        now = time.time()
-        url = request.form.get("RecordingUrl") or None
-        duration = _number(request.form.get("RecordingDuration")) if url else 0.0
-        out: list[ev.Event] = [ev.RecordingResult(now, url, duration, asked=asked)]
-        if request.form.get("Digits") == "hangup":
-            out.append(ev.CallerHangup(now))
-        return out
+            return [ev.Digits(digits, now, asked=asked)]
+        return [ev.Timeout(now, asked=asked)]
 
     return _continue(flow, events)
 
 
+@voice.post("/<flow>/timeout")
+def timeout(flow: str) -> Response:
+    return _continue(flow, lambda asked, now: [ev.Timeout(now, asked=asked)])
+
+
+@voice.post("/<flow>/record")
+def record(flow: str) -> Response:
+    def events(asked: int, now: float) -> list[ev.Event]:
+        url = request.form.get("RecordingUrl") or None
+        duration = _number(request.form.get("RecordingDuration")) if url else 0.0
+        result = ev.RecordingResult(now, url, duration, asked=asked)
+        if request.form.get("Digits") == "hangup":
+            # The caller hung up to end the message: the call finishes without them (the
+            # recording is still delivered, and what the flow does with it still runs).
+            return [ev.CallerHangup(now), result]
+        return [result]
+
+    return _continue(flow, events)
+
+
+#: How a <Dial> (its DialCallStatus) or an <Enqueue> (its QueueResult) ended, for the flow;
+#: any other status (busy, no-answer, queue-full, error...) is a failure.
+_OUTCOMES = {"completed": "completed", "answered": "completed", "bridged": "completed"}
+
+
 @voice.post("/<flow>/transfer")
 def transfer(flow: str) -> Response:
-    def event(asked: int) -> ev.Event:
-        now = time.time()
+    def events(asked: int, now: float) -> list[ev.Event]:
         form = request.form
-        if "DialCallStatus" in form:
-            status = form["DialCallStatus"]
-            if status in ("completed", "answered"):
-                return ev.TransferResult("completed", now, asked=asked)
-            return ev.TransferResult("failed", now, status, asked=asked)
-        result = form.get("QueueResult", "error")
-        if result == "bridged":
-            return ev.TransferResult("completed", now, asked=asked)
-        if result == "hangup":
-            return ev.CallerHangup(now)
-        return ev.TransferResult("failed", now, result, asked=asked)
+        result = form.get("DialCallStatus") or form.get("QueueResult") or "error"
+        if result == "hangup":  # the caller hung up while queued
+            return [ev.CallerHangup(now)]
+        if result == "leave":
+            return [ev.TransferResult("left", now, asked=asked)]
+        outcome = _OUTCOMES.get(result, "failed")
+        detail = result if outcome == "failed" else None
+        return [ev.TransferResult(outcome, now, detail, asked=asked)]
 
-    return _continue(flow, event)
+    return _continue(flow, events)
+
+
+@voice.post("/<flow>/status")
+def status(flow: str) -> Response:
+    """The call's status changed; when it is over, the call ends here too (or finishes, when
+    the caller hung up on a recording that is still to come)."""
+    sid = _call_sid()
+    if request.form.get("CallStatus") not in OVER:
+        return _xml(twiml.empty())
+    svc = service()
+    try:
+        for _ in range(TRIES):
+            session = svc.calls.get(sid)
+            if session is None or not session.active:
+                break
+            try:
+                turn = svc.calls.send(sid, ev.CallerHangup(svc.calls.clock()))
+            except SessionConflict:
+                continue
+            if turn.ended:
+                METRICS.call_finished(turn.session)
+            break
+    except Exception:
+        log.exception("call %s (flow %s): the hangup could not be applied", sid, flow)
+        METRICS.error("internal")
+    return _xml(twiml.empty())
+
+
+# -- the queue ----------------------------------------------------------------------------------
 
 
 @voice.post("/<flow>/wait")
@@ -195,191 +241,164 @@ def leave(flow: str) -> Response:
     return _queue(flow, key=request.form.get("Digits", "")[:1])
 
 
-@voice.post("/status")
-def status() -> Response:
-    sid = _call_sid()
-    if sid is None:
-        return _bad("the request has no CallSid")
-    if request.form.get("CallStatus") in OVER:
-        svc = service()
+def _queue(flow: str, *, key: str | None) -> Response:
+    """The wait URL (key None) or a key pressed during the hold music. Leaving the queue (the
+    leave key, or `max_wait` passed) answers `<Leave/>`: the Enqueue's action request that
+    follows gets the flow's next turn, remembered here."""
+    sid, asked = _call_sid(), _asked()
+    svc = service()
+    voice_ = _voice(flow)
+    announced = _number(request.args.get("announced"), default=math.nan)
+    announced_at = announced if math.isfinite(announced) else None
+    waiting: act.Transfer | None = None
+    try:
         session = svc.calls.get(sid)
-        if session is not None and session.active:
-            try:
-                turn = svc.calls.send(sid, ev.CallerHangup(time.time()))
-                METRICS.call_finished(turn.session)
-            except SessionConflict:
-                pass  # another request moved the call on; the platform sends this again
-            except Exception:
-                log.exception("call %s: the hangup could not be applied", sid)
-                METRICS.error("internal")
-    return _xml(twiml.empty())
+        if session is None or not session.active or session.asked != asked:
+            return _xml(twiml.leave())  # the call moved on: its transfer webhook says where
+        waiting = _waiting(svc, session)
+        if waiting is None:
+            return _xml(twiml.leave())
+        now = svc.calls.clock()
+        if key is not None:
+            if key == waiting.leave_key:
+                return _left(svc, flow, sid, asked, ev.Digits(key, now, asked=asked))
+        elif waiting.max_wait and _number(request.form.get("QueueTime")) >= waiting.max_wait:
+            gave_up = ev.TransferResult("failed", now, "waited too long", asked=asked)
+            return _left(svc, flow, sid, asked, gave_up)
+        else:
+            queued = _number(request.form.get("QueueTime"))
+            if announced_at is None or queued - announced_at >= waiting.announce_every:
+                update = ev.QueueUpdate(
+                    now,
+                    _number(request.form.get("AvgQueueTime")),
+                    int(_number(request.form.get("QueuePosition"))),
+                    asked=asked,
+                )
+                said = svc.calls.send(sid, update).actions
+                plays = [a for a in said if isinstance(a, act.Play)]
+                return _xml(twiml.wait_music(plays, waiting, voice_, asked=asked, announced=queued))
+    except SessionConflict:
+        pass  # another request moved the call: the music plays on, it will know
+    except Exception:
+        log.exception("call %s (flow %s): error while queued", sid, flow)
+        METRICS.error("internal")
+    return _xml(twiml.wait_music((), waiting, voice_, asked=asked, announced=announced_at))
+
+
+def _waiting(svc: Service, session: Session) -> act.Transfer | None:
+    """The transfer the call waits on (in its current frame: a subflow's, when in one)."""
+    version = str(session.stack[-1]["version"]) if session.stack else session.version
+    state = svc.registry.get(version).states.get(session.state or "")
+    if state is None or state.type != "transfer":
+        return None
+    return twiml.transfer_of(state, str(session.vars.get("language") or ""), session.vars)
+
+
+def _left(svc: Service, flow: str, sid: str, asked: int, event: ev.Event) -> Response:
+    turn = _apply(svc, sid, [event])
+    if turn is not None:  # else the call was moved on meanwhile: its action request will know
+        _remember(svc, flow, turn, asked)
+    return _xml(twiml.leave())
 
 
 # -- the machinery ------------------------------------------------------------------------------
 
 
-def _continue(flow: str, make: object) -> Response:
-    """Apply the event(s) `make(asked)` gives to the call, unless the request is stale."""
-    sid = _call_sid()
-    asked = _asked()
-    if sid is None:
-        return _bad("the request has no CallSid")
-    if asked is None:
-        return _bad("the webhook URL has no 'asked' number (it must be the one we gave)")
+def _continue(flow: str, make: Callable[[int, float], list[ev.Event]]) -> Response:
+    """Apply the events `make(asked, now)` gives to the call, unless the request is late."""
+    sid, asked = _call_sid(), _asked()
     svc = service()
-    session: Session | None = None
     try:
-        session = svc.calls.get(sid)
-        if session is None:
-            log.warning("webhook for call %s, which is unknown or long finished", sid)
-            METRICS.webhook_refused("unknown-call")
-            return _xml(twiml.hangup())
-        if session.asked != asked or not session.active:
-            return _repeat(svc, sid, asked)
-        made = make(asked)  # type: ignore[operator]
-        events = made if isinstance(made, list) else [made]
-        turn: Turn | None = None
-        for event in events:
-            turn = svc.calls.send(sid, event)
-    except SessionConflict:
-        return _repeat(svc, sid, asked, wait=RACE_WAIT)
+        for _ in range(TRIES):
+            session = svc.calls.get(sid)
+            if session is None:
+                return _unknown(sid)
+            if session.asked != asked or not session.active:
+                return _late(svc, flow, sid, asked)
+            try:
+                turn = _apply(svc, sid, make(asked, svc.calls.clock()))
+            except SessionConflict:
+                continue  # another request moved the call meanwhile: look again
+            if turn is None:  # the call's wait takes no such answer: it waits on
+                return _late(svc, flow, sid, asked)
+            return _xml(_remember(svc, flow, turn, asked))
+        return _late(svc, flow, sid, asked)
+    except UnknownCall:
+        return _unknown(sid)
     except Exception:
-        return _failed(sid, flow, session)
-    assert turn is not None
-    if turn.ended:
-        METRICS.call_finished(turn.session)
-    return _answer(svc, flow, turn, asked)
+        return _failed(svc, flow, sid, "internal error")
 
 
-def _answer(svc: Service, flow: str, turn: Turn, asked: int) -> Response:
-    """Render the turn, remember it for retries, and send it."""
-    response = twiml.render(
-        turn.actions, _voice(flow), asked=turn.session.asked, ended=turn.ended
-    ).to_xml()
-    svc.replies.put(turn.session.call_id, asked, response)
-    return _xml(response)
-
-
-def _repeat(svc: Service, sid: str, asked: int, *, wait: float = 0.0) -> Response:
-    """A request the call has moved past: what the call was told last (the very answer this
-    request got the first time, when it is a retry). With `wait`, give a concurrent twin of
-    this request that long to store its answer."""
-    deadline = time.monotonic() + wait
-    while True:
-        last = svc.replies.get(sid)
-        if last is not None and (last[0] == asked or time.monotonic() >= deadline):
-            break
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    METRICS.webhook_repeated()
-    if last is None:
-        session = svc.calls.get(sid)
-        return _xml(twiml.hangup() if session is None or not session.active else twiml.empty())
-    return _xml(last[1])
-
-
-def _queue(flow: str, *, key: str | None) -> Response:
-    """The wait URL (key None) or a key pressed during the hold music."""
-    sid = _call_sid()
-    asked = _asked()
-    if sid is None or asked is None:
-        return _bad("the request has no CallSid or no 'asked' number")
-    svc = service()
-    voice_ = _voice(flow)
-    try:
-        session = svc.calls.get(sid)
-        if session is None or not session.active or session.asked != asked:
-            return _xml(twiml.leave())  # the call moved on: its transfer webhook says where
-        waiting = _waiting_transfer(svc, session)
-        if waiting is None:
-            return _xml(twiml.leave())
-        announced = _number(request.args.get("announced"), default=-math.inf)
-        if key is not None:
-            if key != waiting.leave_key:
-                return _xml(twiml.wait_music((), waiting, voice_, asked=asked, announced=announced))
-            turn = svc.calls.send(sid, ev.Digits(key, time.time(), asked=asked))
-            return _left(svc, flow, turn, asked)
-        queued = _number(request.form.get("QueueTime"))
-        if waiting.max_wait and queued >= waiting.max_wait:
-            result = ev.TransferResult("failed", time.time(), "waited too long", asked=asked)
-            return _left(svc, flow, svc.calls.send(sid, result), asked)
-        plays: list[act.Action] = []
-        if queued - announced >= waiting.announce_every:
-            update = ev.QueueUpdate(
-                time.time(),
-                _number(request.form.get("AvgQueueTime")),
-                int(_number(request.form.get("QueuePosition"))),
-                asked=asked,
-            )
-            plays = svc.calls.send(sid, update).actions
-            announced = queued
-        return _xml(twiml.wait_music(plays, waiting, voice_, asked=asked, announced=announced))
-    except SessionConflict:
-        return _xml(twiml.empty())  # a twin request is handling it; the music plays on
-    except Exception:
-        log.exception("call %s: error while queued", sid)
-        METRICS.error("internal")
-        return _xml(twiml.empty())
-
-
-def _left(svc: Service, flow: str, turn: Turn, asked: int) -> Response:
-    """The caller leaves the queue: the flow's next turn becomes the answer to the Enqueue's
-    action request that follows `<Leave/>`."""
-    if turn.ended:
-        METRICS.call_finished(turn.session)
-    _answer(svc, flow, turn, asked)
-    return _xml(twiml.leave())
-
-
-def _waiting_transfer(svc: Service, session: Session) -> act.Transfer | None:
-    state = svc.registry.get(session.version).states.get(session.state or "")
-    if state is None or state.type != "transfer":
+def _apply(svc: Service, sid: str, events: list[ev.Event]) -> Turn | None:
+    """Send the events in order; the turn with every action they caused, or None when they
+    changed nothing the caller could hear (an answer the engine dropped or ignored)."""
+    turn: Turn | None = None
+    actions: list[act.Action] = []
+    for event in events:
+        turn = svc.calls.send(sid, event)
+        actions += turn.actions
+    if turn is None or not actions:
         return None
-    p = state.params
-    return act.Transfer(
-        state.id,
-        str(session.vars.get("language") or ""),
-        hold_music=p.get("hold_music"),  # type: ignore[arg-type]
-        announce_every=float(p.get("announce_every") or 60),  # type: ignore[arg-type]
-        max_wait=p.get("max_wait"),  # type: ignore[arg-type]
-        leave_key=p.get("leave_key"),  # type: ignore[arg-type]
-    )
+    turn.actions = actions
+    return turn
 
 
-def _failed(sid: str, flow: str, session: Session | None) -> Response:
-    """Something broke inside: log it with the call id, and answer what the flow's error
-    policy says (its `on_error` handler when that is a transfer, else a polite goodbye)."""
-    log.exception("call %s (flow %s): internal error", sid, flow)
-    METRICS.error("internal")
-    language = "en-US"
-    transfer = None
+def _remember(svc: Service, flow: str, turn: Turn, asked: int) -> str:
+    """Render the turn and remember it as the answer to the request that carried `asked`."""
+    if turn.ended:
+        METRICS.call_finished(turn.session)
+    then = turn.session.asked
+    body = twiml.render(turn.actions, _voice(flow), asked=then, ended=turn.ended).to_xml()
+    svc.replies.put(turn.session.call_id, Reply(asked, then, body))
+    return body
+
+
+def _late(svc: Service, flow: str, sid: str, asked: int) -> Response:
+    """A request for a wait the call has moved past (a retry, a late answer, the loser of a
+    race), or one the call's wait takes nothing from. A call over: its last answer if this is
+    a retry of the request that got it, else `<Hangup/>`. A call going on: the answer that set
+    its current wait, once the request that moved it has remembered it (waited for while this
+    request's budget lasts; past that, the answer is lost and the flow's error policy answers)."""
+    deadline = g.voice_deadline
     try:
-        compiled = (
-            service().registry.get(session.version) if session else service().registry.current(flow)
-        )
-        language = str((session.vars.get("language") if session else None) or "") or (
-            compiled.default_language or language
-        )
-        handler = compiled.states.get(compiled.on_error or "")
-        if handler is not None and handler.type == "transfer":
-            p = handler.params
-            transfer = act.Transfer(
-                handler.id,
-                language,
-                p.get("queue"),  # type: ignore[arg-type]
-                p.get("number") if isinstance(p.get("number"), str) else None,  # type: ignore[arg-type]
-                tuple(p.get("skills", ())),  # type: ignore[arg-type]
-            )
+        while True:
+            session = svc.calls.get(sid)
+            reply = svc.replies.get(sid)
+            if session is None or not session.active:
+                if reply is not None and reply.asked == asked:
+                    METRICS.webhook_repeated()
+                    return _xml(reply.twiml)
+                return _xml(twiml.hangup())
+            if reply is not None and reply.then == session.asked:
+                METRICS.webhook_repeated()
+                return _xml(reply.twiml)
+            if time.monotonic() >= deadline:
+                return _failed(svc, flow, sid, f"no answer remembered for wait {session.asked}")
+            time.sleep(POLL)
     except Exception:
-        log.exception("call %s: the error policy could not be read", sid)
-    voice_ = _voice(flow)
-    if transfer is not None and (transfer.queue or transfer.number):
-        response = twiml.VoiceResponse()
-        voice_.speak(response, sorry(language))
-        twiml.transfer_out(response, voice_, transfer)
-        return _xml(response)
-    return _xml(twiml.hangup([sorry(language)], voice_))
+        return _failed(svc, flow, sid, "the call's last answer cannot be read")
+
+
+def _unknown(sid: str) -> Response:
+    log.warning("webhook for call %s, which is unknown or long finished", sid)
+    METRICS.webhook_refused("unknown-call")
+    return _xml(twiml.hangup())
+
+
+def _failed(svc: Service, flow: str, sid: str, why: str) -> Response:
+    """Something broke inside: log it with the call id, and answer what the flow's error
+    policy says (`twiml.apology`)."""
+    log.error("call %s (flow %s): %s", sid, flow, why, exc_info=sys.exc_info()[0] is not None)
+    METRICS.error("internal")
+    session = None
+    with suppress(Exception):  # the store may be what failed: the flow's policy is known anyway
+        session = svc.calls.get(sid)
+    try:
+        compiled = svc.registry.get(session.version) if session else svc.registry.current(flow)
+        return _xml(twiml.apology(compiled, session.vars if session else {}, _voice(flow)))
+    except Exception:
+        log.exception("call %s: the flow's error policy cannot be read", sid)
+        return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
 
 
 def _confidence() -> float | None:

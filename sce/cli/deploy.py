@@ -1,17 +1,26 @@
-"""`sce deploy FLOW... --to DIR`: check flows here and hand the good ones to a running runtime
-through the folder it watches.
+"""`sce deploy FLOW... --to DIR | --server URL`: check flows and hand the good ones to a running
+runtime, through the folder it watches or through its HTTP API.
 
-Each flow is linted and compiled first, like any deploy (`runtime.watch.deploy_to_folder`); a
-flow with errors is refused with them printed like `sce lint` prints them, and nothing of it is
-written, so the runtime never even sees it. A good flow is written into DIR atomically, under its
-own file name; the runtime's folder watcher deploys it from there, and calls in progress finish
-on the version they started on. Deploying over HTTP to a runtime server comes with the server.
+With `--to`, each flow is linted and compiled here first, like any deploy
+(`runtime.watch.deploy_to_folder`); a flow with errors is refused with them printed like `sce lint`
+prints them, and nothing of it is written, so the runtime never even sees it. A good flow is
+written into DIR atomically, under its own file name; the runtime's folder watcher deploys it from
+there, and calls in progress finish on the version they started on.
+
+With `--server`, each file's text goes to `POST URL/api/deploys` with the API token; the server
+checks it the same way (with its own lint settings) and answers with the version it made live, or
+refuses it with every diagnostic, printed here like `sce lint` prints them.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -23,10 +32,14 @@ from sce.cli.common import (
     require_flow_file,
     to_json,
 )
-from sce.diagnostics import Severity
+from sce.diagnostics import Diagnostic, Severity
 from sce.files import write_atomic
 from sce.lint import load_settings
+from sce.loader import format_of, load_bytes
 from sce.report import ExitCode
+
+#: Seconds to wait for a server's answer to one deploy.
+SERVER_TIMEOUT = 60
 
 
 @click.command(short_help="Check flows and put the good ones where a runtime watches.")
@@ -36,10 +49,20 @@ from sce.report import ExitCode
 @click.option(
     "--to",
     "folder",
-    required=True,
     metavar="DIR",
     type=NonEmptyPath(path_type=Path),
     help="The folder a runtime watches for flows; it must exist.",
+)
+@click.option(
+    "--server",
+    metavar="URL",
+    help="A runtime server to deploy to through its API (http://host:port).",
+)
+@click.option(
+    "--token",
+    envvar="SCE_API_TOKEN",
+    metavar="TOKEN",
+    help="The server's API token (default: $SCE_API_TOKEN).",
 )
 @click.option(
     "--who",
@@ -49,15 +72,45 @@ from sce.report import ExitCode
     help="Who deploys, as the results record it.",
 )
 @output_option("Write the results (flow, version, errors) as JSON to this file.")
-def deploy(flows: tuple[Path, ...], folder: Path, who: str, output: Path | None) -> None:
-    """Check flows and put the good ones into DIR, where a runtime watches for them.
+def deploy(
+    flows: tuple[Path, ...],
+    folder: Path | None,
+    server: str | None,
+    token: str | None,
+    who: str,
+    output: Path | None,
+) -> None:
+    """Check flows and put the good ones into DIR, where a runtime watches for them, or deploy
+    them to a runtime server's API (--server).
 
-    Each FLOW is linted and compiled here, like any deploy. A good one is written into DIR
-    atomically, under its own file name, and the runtime's folder watcher deploys it; a refused
-    one prints its errors like `sce lint` and writes nothing.
+    Each FLOW is linted and compiled, like any deploy. With --to, a good one is written into DIR
+    atomically, under its own file name, and the runtime's folder watcher deploys it. With
+    --server, the server checks it and makes it live. A refused one prints its errors like
+    `sce lint`, and the live version stays.
 
-    Exit status: 0 every flow deployed, 1 a flow was refused, 2 a usage or file error.
+    Exit status: 0 every flow deployed, 1 a flow was refused, 2 a usage, file or connection
+    error.
     """
+    if folder is not None and server is not None:
+        raise click.UsageError("--to and --server cannot be used together: choose one")
+    if server is not None:
+        for path in flows:
+            require_flow_file(path)
+        _finish(*_deploy_to_server(flows, server.rstrip("/"), token, who), output)
+    if folder is None:
+        raise click.MissingParameter(param_hint="'--to' or '--server'", param_type="option")
+    _finish(*_deploy_to_folder(flows, folder, who), output)
+
+
+def _finish(records: list[dict[str, object]], refused: int, output: Path | None) -> NoReturn:
+    if output is not None:
+        write_atomic(output, to_json(records))
+    sys.exit(ExitCode.FINDINGS if refused else ExitCode.CLEAN)
+
+
+def _deploy_to_folder(
+    flows: tuple[Path, ...], folder: Path, who: str
+) -> tuple[list[dict[str, object]], int]:
     from runtime.watch import deploy_to_folder
 
     if not folder.is_dir():
@@ -83,6 +136,98 @@ def deploy(flows: tuple[Path, ...], folder: Path, who: str, output: Path | None)
         print_diagnostics(result.diagnostics)
         errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
         click.echo(f"refused {path}: {errors} error{'s' * (errors != 1)}, nothing written")
-    if output is not None:
-        write_atomic(output, to_json(records))
-    sys.exit(ExitCode.FINDINGS if refused else ExitCode.CLEAN)
+    return records, refused
+
+
+def _deploy_to_server(
+    flows: tuple[Path, ...], url: str, token: str | None, who: str
+) -> tuple[list[dict[str, object]], int]:
+    """Post each file's text to the server; print what it did with each."""
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter(
+            f"'{url}' is not an http:// or https:// URL", param_hint="'--server'"
+        )
+    records: list[dict[str, object]] = []
+    refused = 0
+    for path in flows:
+        raw = path.read_bytes()
+        fmt = format_of(path) or "json"
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Not sent: it could not go as JSON text. Shown as `sce lint` shows it.
+            print_diagnostics(load_bytes(raw, str(path), fmt).diagnostics)
+            click.echo(f"refused {path}: 1 error, not sent")
+            records.append({"file": str(path), "result": "refused"})
+            refused += 1
+            continue
+        body = {"text": text, "format": fmt, "path": str(path), "who": who}
+        status, answer = _post(f"{url}/api/deploys", body, token)
+        if status == 422 and isinstance(answer.get("deploy"), dict):
+            refused += 1
+            diagnostics = [_diagnostic(e) for e in _errors(answer) if "code" in e]
+            print_diagnostics(diagnostics)
+            errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+            click.echo(
+                f"refused {path}: {errors} error{'s' * (errors != 1)}, the live version stays"
+            )
+            records.append({"file": str(path), **answer["deploy"]})
+            continue
+        if status != 200 or answer.get("ok") is not True:
+            messages = "; ".join(str(e.get("message")) for e in _errors(answer))
+            raise CliError(f"{url} refused {path} ({status}): {messages or 'no reason given'}")
+        version = str(answer.get("version"))[:12]
+        click.echo(f"{answer.get('result')} {answer.get('flow')} {version} -> {url}")
+        answer.pop("ok")
+        records.append({"file": str(path), **answer})
+    return records, refused
+
+
+def _post(url: str, body: dict[str, object], token: str | None) -> tuple[int, dict[str, object]]:
+    """POST JSON; the status and JSON object answered, or a CliError that says what failed."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=SERVER_TIMEOUT) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    except urllib.error.URLError as e:
+        raise CliError(f"cannot reach {url}: {e.reason}") from None
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        raise CliError(f"cannot reach {url}: {e}") from None
+    try:
+        answer = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        answer = None
+    if not isinstance(answer, dict):
+        raise CliError(f"{url} answered {status} without a JSON object: is it an sce server?")
+    if status == 401:
+        raise CliError(f"{url}: the API token is missing or wrong (set SCE_API_TOKEN or --token)")
+    return status, answer
+
+
+def _errors(answer: dict[str, object]) -> list[dict[str, object]]:
+    """The entries of an answer's `errors` (the API's error shape)."""
+    entries = answer.get("errors")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _diagnostic(entry: dict[str, object]) -> Diagnostic:
+    """A diagnostic back from the JSON the API gives it as (`diagnostic_to_json`)."""
+    warning = entry.get("severity") == Severity.WARNING.value
+    return Diagnostic(
+        code=str(entry["code"]),
+        message=str(entry.get("message", "")),
+        pointer=str(entry.get("pointer") or ""),
+        node=entry.get("node"),  # type: ignore[arg-type]
+        severity=Severity.WARNING if warning else Severity.ERROR,
+        path=entry.get("path"),  # type: ignore[arg-type]
+        line=entry.get("line"),  # type: ignore[arg-type]
+        column=entry.get("column"),  # type: ignore[arg-type]
+        end_line=entry.get("end_line"),  # type: ignore[arg-type]
+        end_column=entry.get("end_column"),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,188 @@
+"""The authoring API over the flow repository (`sce.revisions`): list, create, read, save,
+delete, and the history of each flow with structured diffs between its revisions.
+
+Saves are optimistic, like the repository: a read gives the flow's ETag, a save or delete must
+send it back as `If-Match`, and one based on an older version gets 412 with the current revision
+(under `"current"`, and its ETag in the header) instead of overwriting someone else's work. A
+write without `If-Match` gets 428: a client that does not say what it read cannot be checked.
+
+The repository is `current_app.extensions["sce.flows"]`; this package never imports the runtime.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from sce.api.auth import writer
+from sce.api.checks import json_body, text_field
+from sce.api.errors import ApiError, error_response
+from sce.errors import (
+    BadFlowDocument,
+    FlowExists,
+    FlowNotFound,
+    RevisionNotFound,
+    SceError,
+    StaleRevision,
+)
+from sce.flowdiff import diff
+from sce.revisions import FlowRepository, StoredFlow
+
+flows = Blueprint("flows", __name__)
+
+#: Longest save message and author name kept in the history.
+MAX_MESSAGE = 2000
+MAX_AUTHOR = 200
+
+
+def repository() -> FlowRepository:
+    return current_app.extensions["sce.flows"]  # type: ignore[no-any-return]
+
+
+def repository_error(error: SceError) -> ApiError:
+    """The HTTP answer to a repository's refusal (a stale save carries the current revision)."""
+    if isinstance(error, StaleRevision):
+        current = error.current
+        return ApiError(
+            412, error.message, extra={"current": current.to_data()}, headers={"ETag": current.etag}
+        )
+    if isinstance(error, FlowNotFound | RevisionNotFound):
+        return ApiError(404, error.message)
+    if isinstance(error, FlowExists):
+        return ApiError(409, error.message)
+    if isinstance(error, BadFlowDocument):
+        return ApiError(400, error.message, error.diagnostics)
+    raise error
+
+
+def _refused(error: SceError) -> Response:
+    return error_response(repository_error(error))
+
+
+for _refusal in (StaleRevision, FlowNotFound, RevisionNotFound, FlowExists, BadFlowDocument):
+    flows.register_error_handler(_refusal, _refused)
+
+
+@flows.get("/api/flows")
+def list_flows() -> dict[str, object]:
+    return {"flows": [summary.to_data() for summary in repository().list()]}
+
+
+@flows.post("/api/flows")
+def create_flow() -> Response:
+    """Store a new flow: 201 with its place (Location) and ETag; 409 if the id is taken."""
+    who = writer()
+    body = json_body()
+    stored = repository().create(_document(body), author=_author(body, who), message=_message(body))
+    response = _stored(stored, 201)
+    response.headers["Location"] = url_for(".get_flow", flow_id=stored.id)
+    return response
+
+
+@flows.get("/api/flows/<flow_id>")
+def get_flow(flow_id: str) -> Response:
+    return _stored(repository().get(flow_id))
+
+
+@flows.put("/api/flows/<flow_id>")
+def save_flow(flow_id: str) -> Response:
+    """Save a new version of a flow read with the ETag sent as If-Match."""
+    who = writer()
+    if_match = _if_match()
+    body = json_body()
+    stored = repository().save(
+        flow_id,
+        _document(body),
+        if_match=if_match,
+        author=_author(body, who),
+        message=_message(body),
+    )
+    return _stored(stored)
+
+
+@flows.delete("/api/flows/<flow_id>")
+def delete_flow(flow_id: str) -> dict[str, object]:
+    """Remove a flow's files; its history stays (the answer is the revision that records it)."""
+    who = writer()
+    if_match = _if_match()
+    body = json_body(optional=True)
+    deleted = repository().delete(
+        flow_id, if_match=if_match, author=_author(body, who), message=_message(body)
+    )
+    return deleted.to_data()
+
+
+@flows.get("/api/flows/<flow_id>/revisions")
+def list_revisions(flow_id: str) -> dict[str, object]:
+    """The history of a flow, newest first."""
+    infos = repository().revisions(flow_id)
+    return {"flow": flow_id, "revisions": [info.to_data() for info in infos]}
+
+
+@flows.get("/api/flows/<flow_id>/revisions/<int:number>")
+def get_revision(flow_id: str, number: int) -> dict[str, object]:
+    return repository().revision(flow_id, number).to_data()
+
+
+@flows.get("/api/flows/<flow_id>/diff")
+def diff_revisions(flow_id: str) -> dict[str, object]:
+    """What changed from revision `from` to revision `to` (default: the newest)."""
+    repo = repository()
+    start = _revision_arg("from", required=True)
+    end = _revision_arg("to") or repo.revisions(flow_id)[0].revision
+    old = repo.revision(flow_id, start)  # type: ignore[arg-type]
+    new = repo.revision(flow_id, end)
+    return {
+        "flow": flow_id,
+        "from": old.revision,
+        "to": new.revision,
+        "diff": diff(old.document, new.document).to_data(),
+    }
+
+
+# -- pieces ----------------------------------------------------------------------------------
+
+
+def _stored(stored: StoredFlow, status: int = 200) -> Response:
+    response = jsonify(stored.to_data())
+    response.status_code = status
+    response.headers["ETag"] = stored.etag
+    return response
+
+
+def _document(body: dict[str, object]) -> object:
+    if "document" not in body:
+        raise ApiError(400, "/document is missing: send the flow document as an object")
+    return body["document"]
+
+
+def _author(body: dict[str, object], who: str) -> str:
+    return text_field(body, "author", limit=MAX_AUTHOR) or who
+
+
+def _message(body: dict[str, object]) -> str:
+    return text_field(body, "message", limit=MAX_MESSAGE) or ""
+
+
+def _if_match() -> str:
+    """The ETag the client based its change on, quoted as the repository gives them."""
+    value = request.headers.get("If-Match", "").strip()
+    if not value:
+        raise ApiError(
+            428,
+            "this change needs the If-Match header: send the ETag you got when you read the "
+            "flow, so that nobody else's save is overwritten",
+        )
+    if value == "*":
+        raise ApiError(428, "If-Match must name the ETag you read, not '*'")
+    return value if value.startswith(('"', "W/")) else f'"{value}"'
+
+
+def _revision_arg(name: str, *, required: bool = False) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, f"the query needs '{name}', a revision number")
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 9 or int(value) < 1:
+        raise ApiError(400, f"'{name}' must be a revision number (1 or more), not '{value}'")
+    return int(value)

@@ -1,0 +1,172 @@
+"""Only the phone platform drives calls: every webhook carries `X-Twilio-Signature`, checked with
+the official validator (runtime/server/signature.py); anything else gets 403 and touches no
+call. Behind a proxy, the URL the platform signed is the one it called, not the one the server
+was asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from runtime.config import RuntimeConfig
+from runtime.server.app import create_app
+from runtime.server.service import Service
+from runtime.server.signature import well_formed
+from tests.runtime.server.conftest import open_service
+from tests.runtime.server.phone import Answer, Phone, new_sid, sign
+
+
+def at_menu(phone: Phone) -> tuple[str, Answer]:
+    sid, answer = phone.call("balance")
+    assert answer.status == 200
+    return sid, answer
+
+
+def test_a_call_signed_with_another_token_is_refused_and_never_started(
+    phone: Phone, service: Service
+) -> None:
+    sid = new_sid()
+    form = phone.form(sid)
+    answer = phone.post(
+        "voice/balance", form, signature=sign("http://localhost/voice/balance", form, "not-ours")
+    )
+    assert answer.status == 403 and answer.root is None
+    assert service.calls.get(sid) is None
+
+
+@pytest.mark.parametrize("fault", ["wrong token", "tampered form", "tampered query", "no header"])
+def test_a_bad_signature_on_an_answer_leaves_the_call_where_it_was(
+    phone: Phone, service: Service, client: FlaskClient, fault: str
+) -> None:
+    sid, menu = at_menu(phone)
+    before = service.calls.get(sid)
+    url = menu.next_url()
+    form = phone.form(sid, Digits="1")
+    if fault == "wrong token":
+        answer = phone.post(url, form, signature=sign(url, form, "not-ours"))
+    elif fault == "tampered form":  # signed for 0, sent with 1
+        answer = phone.post(url, form, signature=sign(url, {**form, "Digits": "0"}))
+    elif fault == "tampered query":  # signed for another wait of the call
+        answer = phone.post(url, form, signature=sign(url.replace("asked=1", "asked=2"), form))
+    else:
+        answer = Answer(client.post(url, data=form).status_code, "")
+    assert answer.status == 403
+    assert service.calls.get(sid) == before
+    assert phone.press(sid, menu, "1").said[0] == "Your balance is 12.5 USD."
+
+
+def test_the_url_is_checked_as_the_platform_sent_it_escapes_and_all(
+    phone: Phone, service: Service
+) -> None:
+    """A number's webhook URL may carry its own query (here `campaign=spring/2026`, escaped):
+    the platform signs it escaped, as it sent it."""
+    sid = new_sid()
+    answer = phone.post("voice/balance?campaign=spring%2F2026", phone.form(sid))
+    assert answer.status == 200 and answer.said[0] == "Welcome to Example Bank."
+    assert service.calls.get(sid) is not None
+
+
+def test_a_signature_is_checked_before_the_form_is_judged(phone: Phone) -> None:
+    """Whoever cannot sign learns nothing about what the server would take."""
+    answer = phone.post_raw("voice/balance", b"CallSid=%ZZ", signature="forged")
+    assert answer.status == 403
+
+
+def test_without_an_auth_token_every_webhook_is_refused(
+    server_config: RuntimeConfig, flows_dir: Path
+) -> None:
+    svc = open_service(replace(server_config, twilio_auth_token=None), flows_dir)
+    try:
+        _, answer = Phone(create_app(service=svc).test_client()).call("balance")
+        assert answer.status == 403
+    finally:
+        svc.close()
+
+
+def test_signatures_can_be_turned_off_for_a_private_network(
+    server_config: RuntimeConfig, flows_dir: Path
+) -> None:
+    svc = open_service(replace(server_config, verify_signatures=False), flows_dir)
+    try:
+        client = create_app(service=svc).test_client()
+        r = client.post("/voice/balance", data={"CallSid": new_sid(), "From": "+15551230000"})
+        assert r.status_code == 200 and b"Welcome to Example Bank." in r.data
+    finally:
+        svc.close()
+
+
+# -- behind a proxy ------------------------------------------------------------------------------
+
+PUBLIC = "https://ivr.example.com/"
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.com"}
+
+
+@pytest.fixture
+def proxied(server_config: RuntimeConfig, flows_dir: Path) -> Iterator[Phone]:
+    """A server behind a TLS-terminating proxy that sets X-Forwarded-Proto/-Host, with
+    `trust_forwarded`: the platform calls https://ivr.example.com/, the app is asked for
+    http://localhost/."""
+    svc = open_service(replace(server_config, trust_forwarded=True), flows_dir)
+    yield Phone(create_app(service=svc).test_client())
+    svc.close()
+
+
+def through_proxy(phone: Phone, path: str, form: dict[str, str]) -> Answer:
+    """Signed for the public URL, delivered to the app's own address with the proxy's headers."""
+    return phone.post(
+        "http://localhost/" + path, form, signature=sign(PUBLIC + path, form), headers=FORWARDED
+    )
+
+
+def test_behind_a_trusted_proxy_the_public_url_is_signed_and_answered(proxied: Phone) -> None:
+    sid = new_sid()
+    answer = through_proxy(proxied, "voice/balance", proxied.form(sid))
+    assert answer.status == 200
+    assert answer.next_url() == "https://ivr.example.com/voice/balance/gather?asked=1"
+    assert answer.redirect == "https://ivr.example.com/voice/balance/timeout?asked=1"
+    answer = through_proxy(proxied, "voice/balance/gather?asked=1", proxied.form(sid, Digits="1"))
+    assert answer.said[0] == "Your balance is 12.5 USD."
+
+
+def test_a_request_signed_for_the_public_url_without_the_proxys_headers_is_refused(
+    proxied: Phone,
+) -> None:
+    form = proxied.form(new_sid())
+    answer = proxied.post("voice/balance", form, signature=sign(PUBLIC + "voice/balance", form))
+    assert answer.status == 403
+
+
+def test_forwarded_headers_are_not_believed_unless_trusted(phone: Phone, service: Service) -> None:
+    sid = new_sid()
+    answer = through_proxy(phone, "voice/balance", phone.form(sid))
+    assert answer.status == 403
+    assert service.calls.get(sid) is None
+
+
+# -- what a form must look like -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"CallSid=CA1&Digits=1%23", b"SpeechResult=%E4%BD%99%E9%A2%9D+please", b"a&b=&=c"],
+)
+def test_forms_the_platform_writes_are_well_formed(body: bytes) -> None:
+    assert well_formed(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"CallSid=CA1&Digits=%ZZ",  # not an escape
+        b"CallSid=CA1&Digits=%4",  # half an escape
+        b"SpeechResult=%E4%BD",  # half a character
+        b"From=%FF%FE",  # not UTF-8
+        "SpeechResult=余额".encode(),  # not percent-encoded
+    ],
+)
+def test_garbled_forms_are_not(body: bytes) -> None:
+    assert not well_formed(body)

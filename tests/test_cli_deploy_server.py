@@ -1,0 +1,181 @@
+"""`sce deploy FLOW --server URL`: flows deployed to a running server over its API (a real HTTP
+server on a free port), refusals printed like `sce lint` prints them, and every failure to get
+there a clear message with exit 2."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from runtime.server.app import create_app
+from runtime.server.service import Service
+from tests.cli import run, write
+from tests.runtime.server.conftest import (  # noqa: F401  (fixtures)
+    app,
+    flows_dir,
+    server_config,
+    service,
+)
+from tests.runtime.server.phone import API_TOKEN
+
+OLD_WELCOME = "Welcome to the Example hotline."
+NEW_WELCOME = "Welcome to the renewed hotline."
+
+
+@contextmanager
+def serve(wsgi: Flask) -> Iterator[str]:
+    """An app on a real HTTP server on a free port of 127.0.0.1, in a thread; its URL."""
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def url(app: Flask) -> Iterator[str]:  # noqa: F811
+    with serve(app) as base:
+        yield base
+
+
+@pytest.fixture
+def drafts(
+    flows_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """Drafts of the hotline beside the server's flows, the shell in their parent folder, the
+    token in the environment as operators set it."""
+    monkeypatch.chdir(flows_dir.parent)
+    monkeypatch.setenv("SCE_API_TOKEN", API_TOKEN)
+    text = (flows_dir / "hotline.flow").read_text(encoding="utf-8")
+    renewed = text.replace(OLD_WELCOME, NEW_WELCOME)
+    write(Path("drafts", "hotline.flow"), renewed)
+    ghost = renewed.replace('{ key = "1", next -> opening_hours }', '{ key = "1", next -> ghost }')
+    write(Path("drafts", "broken", "hotline.flow"), ghost)
+    return Path("drafts")
+
+
+def live(url: str, flow: str = "hotline") -> str:
+    return requests.get(f"{url}/healthz", timeout=10).json()["flows"][flow]
+
+
+def compiled_version(path: Path) -> str:
+    result = run("compile", path)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["version"]
+
+
+def test_a_good_flow_goes_live_on_the_server(url: str, drafts: Path) -> None:
+    old = live(url)
+    flow = drafts / "hotline.flow"
+    result = run("deploy", flow, "--server", url, "--who", "ana", "-o", "deploy.json")
+    assert result.exit_code == 0, result.stderr
+    version = compiled_version(flow)
+    assert result.stdout.splitlines() == [f"deployed hotline {version[:12]} -> {url}"]
+    assert live(url) == version != old
+    (record,) = json.loads(Path("deploy.json").read_text(encoding="utf-8"))
+    assert record["file"] == str(flow) and record["who"] == "ana"
+    assert record["version"] == version and record["previous"] == old
+    assert record["source"] == str(flow)
+
+    again = run("deploy", flow, "--server", url + "/")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines() == [f"unchanged hotline {version[:12]} -> {url}"]
+
+
+def test_a_broken_flow_prints_its_errors_like_lint_and_the_live_version_stays(
+    url: str, drafts: Path
+) -> None:
+    old = live(url)
+    broken = drafts / "broken" / "hotline.flow"
+    result = run("deploy", broken, drafts / "hotline.flow", "--server", url)
+    assert result.exit_code == 1
+    lint = run("lint", broken)
+    ghost = next(line for line in lint.stdout.splitlines() if " SCE102 " in line)
+    assert ghost in result.stderr.splitlines()
+    assert re.fullmatch(r"drafts/broken/hotline\.flow:\d+:\d+: SCE102 .*ghost.*", ghost)
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"refused {broken}: 1 error, the live version stays"
+    assert lines[1].startswith("deployed hotline ")  # the good one after it still went
+
+    only_broken = run("deploy", broken, "--server", url)
+    assert only_broken.exit_code == 1
+    assert live(url) == compiled_version(drafts / "hotline.flow") != old
+
+
+def test_a_wrong_or_missing_token_is_a_clear_error(
+    url: str, drafts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = live(url)
+    wrong = run("deploy", drafts / "hotline.flow", "--server", url, "--token", "nope")
+    assert wrong.exit_code == 2
+    assert "the API token is missing or wrong (set SCE_API_TOKEN or --token)" in wrong.stderr
+    monkeypatch.delenv("SCE_API_TOKEN")
+    missing = run("deploy", drafts / "hotline.flow", "--server", url)
+    assert missing.exit_code == 2 and "API token is missing or wrong" in missing.stderr
+    assert live(url) == old
+
+
+def test_a_read_only_server_says_so(
+    service: Service,  # noqa: F811
+    drafts: Path,
+) -> None:
+    with serve(create_app(replace(service.config, api_token=None), service=service)) as base:
+        result = run("deploy", drafts / "hotline.flow", "--server", base)
+        assert result.exit_code == 2
+        assert "refused drafts/hotline.flow (403)" in result.stderr
+        assert "read-only" in result.stderr
+
+
+def test_a_server_that_does_not_answer_is_a_clear_error(drafts: Path) -> None:
+    with socket.socket() as taken:  # a port that is bound but listens to nobody
+        taken.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{taken.getsockname()[1]}"
+        result = run("deploy", drafts / "hotline.flow", "--server", closed)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"sce: error: cannot reach {closed}/api/deploys: ")
+
+
+def test_something_else_than_an_sce_server_is_a_clear_error(drafts: Path) -> None:
+    other = Flask("other")
+    other.add_url_rule("/api/deploys", "deploys", lambda: "<html>hello</html>", methods=["POST"])
+    with serve(other) as base:
+        result = run("deploy", drafts / "hotline.flow", "--server", base)
+        assert result.exit_code == 2
+        assert "answered 200 without a JSON object: is it an sce server?" in result.stderr
+
+
+def test_a_file_that_is_not_utf8_is_refused_without_sending_it(url: str, drafts: Path) -> None:
+    old = live(url)
+    latin = write(drafts / "latin.flow", 'flow x { title = "caf\xe9" }'.encode("latin-1"))
+    result = run("deploy", latin, "--server", url)
+    assert result.exit_code == 1
+    assert re.search(r"drafts/latin\.flow:1:\d+: SCE001 the file is not UTF-8", result.stderr)
+    assert result.stdout.splitlines() == [f"refused {latin}: 1 error, not sent"]
+    assert live(url) == old
+
+
+def test_usage_errors(drafts: Path) -> None:
+    flow = drafts / "hotline.flow"
+    both = run("deploy", flow, "--to", "flows", "--server", "http://127.0.0.1:1")
+    assert both.exit_code == 2 and "--to and --server cannot be used together" in both.stderr
+    neither = run("deploy", flow)
+    assert neither.exit_code == 2 and "Missing option '--to' or '--server'" in neither.stderr
+    ftp = run("deploy", flow, "--server", "ftp://example.com")
+    assert ftp.exit_code == 2 and "is not an http:// or https:// URL" in ftp.stderr
+    missing = run("deploy", drafts / "missing.flow", "--server", "http://127.0.0.1:1")
+    assert missing.exit_code == 2 and "missing.flow: no such file" in missing.stderr
