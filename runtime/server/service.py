@@ -16,6 +16,7 @@ from runtime.calls import Calls, Effects
 from runtime.config import RuntimeConfig
 from runtime.effects import LiveEffects
 from runtime.registry import DeployResult, Registry
+from runtime.server.answers import Answers
 from runtime.server.metrics import METRICS
 from runtime.server.recordings import Recordings
 from runtime.server.replies import Replies, open_replies
@@ -40,6 +41,7 @@ class Service:
     flows: FlowRepository
     replies: Replies
     recordings: Recordings
+    answers: Answers = field(default_factory=Answers)
     watcher: FlowWatcher | None = None
     startup: list[DeployResult] = field(default_factory=list)
 

@@ -59,7 +59,7 @@ class Voice:
     workflow_sid: str | None = None
     recorded: Callable[[str, str], str | None] = lambda prompt, language: None
 
-    def url(self, kind: str, asked: int, **more: object) -> str:
+    def url(self, kind: str, asked: int | str, **more: object) -> str:
         return f"{self.webhooks}/{kind}?{urlencode({'asked': asked, **more})}"
 
     def audio(self, prompt: str, language: str) -> str | None:
@@ -93,7 +93,7 @@ def _seconds(value: float) -> int:
 
 
 def render(
-    actions: Sequence[act.Action], voice: Voice, *, asked: int, ended: bool
+    actions: Sequence[act.Action], voice: Voice, *, asked: int | str, ended: bool
 ) -> VoiceResponse:
     """The TwiML for one turn of a call: its prompts, then its wait (or its end)."""
     response = VoiceResponse()
@@ -129,7 +129,11 @@ def _say_all(parent: VoiceResponse | Gather, voice: Voice, plays: Sequence[act.P
 
 
 def _gather(
-    response: VoiceResponse, voice: Voice, plays: list[act.Play], gather: act.Gather, asked: int
+    response: VoiceResponse,
+    voice: Voice,
+    plays: list[act.Play],
+    gather: act.Gather,
+    asked: int | str,
 ) -> None:
     split = len(plays)
     while split > 0 and plays[split - 1].barge_in:
@@ -154,7 +158,7 @@ def _gather(
     response.redirect(voice.url("timeout", asked), method="POST")
 
 
-def _record(response: VoiceResponse, voice: Voice, record: act.Record, asked: int) -> None:
+def _record(response: VoiceResponse, voice: Voice, record: act.Record, asked: int | str) -> None:
     response.record(
         action=voice.url("record", asked),
         method="POST",
@@ -167,7 +171,9 @@ def _record(response: VoiceResponse, voice: Voice, record: act.Record, asked: in
     response.redirect(voice.url("record", asked), method="POST")
 
 
-def _transfer(response: VoiceResponse, voice: Voice, transfer: act.Transfer, asked: int) -> None:
+def _transfer(
+    response: VoiceResponse, voice: Voice, transfer: act.Transfer, asked: int | str
+) -> None:
     action = voice.url("transfer", asked)
     if transfer.number:
         response.dial(

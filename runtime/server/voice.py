@@ -43,13 +43,17 @@ from runtime.server import twiml
 from runtime.server.metrics import METRICS
 from runtime.server.replies import Reply
 from runtime.server.service import Service, service
-from runtime.server.signature import asked_of, call_sid, refused
+from runtime.server.webhook import Webhook, number, read
 from runtime.session import Session
 
 log = logging.getLogger("sce.voice")
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 
+#: Largest webhook body: Twilio's forms are a few kilobytes.
+MAX_WEBHOOK_BYTES = 64 * 1024
+#: Where a webhook's name is left in the WSGI environ, for the latency metric.
+WEBHOOK = "sce.webhook"
 #: The `asked` under which the answer to the call's first request is remembered.
 START = -1
 #: Status callbacks that mean the call is over.
@@ -66,32 +70,31 @@ RACE_WAIT = 12.0
 @voice.before_request
 def _check_request() -> Response | None:
     """Refuse, touching nothing, what the platform did not sign or could not have sent."""
+    request.max_content_length = MAX_WEBHOOK_BYTES
+    request.environ[WEBHOOK] = request.endpoint.rpartition(".")[2]  # type: ignore[union-attr]
     svc = service()
     config = svc.config
     # What the request may spend waiting on others (the budget: Twilio gives up at 15 s).
     g.voice_deadline = time.monotonic() + (
         RACE_WAIT if svc.calls.budget is None else svc.calls.budget
     )
-    refusal = refused(
+    hook = read(
         request,
         config.twilio_auth_token,
         verify=config.verify_signatures,
         needs_asked=request.endpoint not in ("voice.start", "voice.status"),
     )
-    if refusal is None:
+    if isinstance(hook, Webhook):
+        g.webhook = hook
         return None
-    status, reason, message = refusal
-    METRICS.webhook_refused(reason)
-    log.warning("webhook %s refused (%d): %s", request.path, status, message)
-    return Response(message + "\n", status, mimetype="text/plain")
+    METRICS.webhook_refused(hook.reason)
+    log.warning("webhook %s refused (%d): %s", request.path, hook.status, hook.message)
+    return Response(hook.message + "\n", hook.status, mimetype="text/plain")
 
 
-def _call_sid() -> str:
-    return str(call_sid(request))
-
-
-def _asked() -> int:
-    return asked_of(request) or 0
+def _hook() -> Webhook:
+    """This request, as `_check_request` read it."""
+    return g.webhook  # type: ignore[no-any-return]
 
 
 def _xml(response: VoiceResponse | str) -> Response:
@@ -100,7 +103,7 @@ def _xml(response: VoiceResponse | str) -> Response:
 
 
 def _voice(flow: str) -> twiml.Voice:
-    root = request.url_root
+    root = _hook().root
     svc = service()
     return twiml.Voice(
         f"{root}voice/{quote(flow, safe='')}",
@@ -119,9 +122,9 @@ _PARAMS = ("CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "Fo
 
 @voice.post("/<flow>")
 def start(flow: str) -> Response:
-    sid = _call_sid()
+    sid = _hook().sid
     svc = service()
-    form = request.form
+    form = _hook().form
     try:
         turn = svc.calls.start(
             flow,
@@ -148,7 +151,7 @@ def start(flow: str) -> Response:
 @voice.post("/<flow>/gather")
 def gather(flow: str) -> Response:
     def events(asked: int, now: float) -> list[ev.Event]:
-        form = request.form
+        form = _hook().form
         speech = form.get("SpeechResult", "").strip()
         digits = form.get("Digits", "")
         if speech:
@@ -168,10 +171,10 @@ def timeout(flow: str) -> Response:
 @voice.post("/<flow>/record")
 def record(flow: str) -> Response:
     def events(asked: int, now: float) -> list[ev.Event]:
-        url = request.form.get("RecordingUrl") or None
-        duration = _number(request.form.get("RecordingDuration")) if url else 0.0
+        url = _hook().form.get("RecordingUrl") or None
+        duration = _hook().number("RecordingDuration") if url else 0.0
         result = ev.RecordingResult(now, url, duration, asked=asked)
-        if request.form.get("Digits") == "hangup":
+        if _hook().form.get("Digits") == "hangup":
             # The caller hung up to end the message: the call finishes without them (the
             # recording is still delivered, and what the flow does with it still runs).
             return [ev.CallerHangup(now), result]
@@ -188,7 +191,7 @@ _OUTCOMES = {"completed": "completed", "answered": "completed", "bridged": "comp
 @voice.post("/<flow>/transfer")
 def transfer(flow: str) -> Response:
     def events(asked: int, now: float) -> list[ev.Event]:
-        form = request.form
+        form = _hook().form
         result = form.get("DialCallStatus") or form.get("QueueResult") or "error"
         if result == "hangup":  # the caller hung up while queued
             return [ev.CallerHangup(now)]
@@ -205,8 +208,8 @@ def transfer(flow: str) -> Response:
 def status(flow: str) -> Response:
     """The call's status changed; when it is over, the call ends here too (or finishes, when
     the caller hung up on a recording that is still to come)."""
-    sid = _call_sid()
-    if request.form.get("CallStatus") not in OVER:
+    sid = _hook().sid
+    if _hook().form.get("CallStatus") not in OVER:
         return _xml(twiml.empty())
     svc = service()
     try:
@@ -238,17 +241,18 @@ def wait(flow: str) -> Response:
 
 @voice.post("/<flow>/leave")
 def leave(flow: str) -> Response:
-    return _queue(flow, key=request.form.get("Digits", "")[:1])
+    return _queue(flow, key=_hook().form.get("Digits", "")[:1])
 
 
 def _queue(flow: str, *, key: str | None) -> Response:
     """The wait URL (key None) or a key pressed during the hold music. Leaving the queue (the
     leave key, or `max_wait` passed) answers `<Leave/>`: the Enqueue's action request that
     follows gets the flow's next turn, remembered here."""
-    sid, asked = _call_sid(), _asked()
+    hook = _hook()
+    sid, asked = hook.sid, hook.asked or 0
     svc = service()
     voice_ = _voice(flow)
-    announced = _number(request.args.get("announced"), default=math.nan)
+    announced = number(request.args.get("announced"), math.nan)
     announced_at = announced if math.isfinite(announced) else None
     waiting: act.Transfer | None = None
     try:
@@ -262,16 +266,16 @@ def _queue(flow: str, *, key: str | None) -> Response:
         if key is not None:
             if key == waiting.leave_key:
                 return _left(svc, flow, sid, asked, ev.Digits(key, now, asked=asked))
-        elif waiting.max_wait and _number(request.form.get("QueueTime")) >= waiting.max_wait:
+        elif waiting.max_wait and _hook().number("QueueTime") >= waiting.max_wait:
             gave_up = ev.TransferResult("failed", now, "waited too long", asked=asked)
             return _left(svc, flow, sid, asked, gave_up)
         else:
-            queued = _number(request.form.get("QueueTime"))
+            queued = _hook().number("QueueTime")
             if announced_at is None or queued - announced_at >= waiting.announce_every:
                 update = ev.QueueUpdate(
                     now,
-                    _number(request.form.get("AvgQueueTime")),
-                    int(_number(request.form.get("QueuePosition"))),
+                    _hook().number("AvgQueueTime"),
+                    int(_hook().number("QueuePosition")),
                     asked=asked,
                 )
                 said = svc.calls.send(sid, update).actions
@@ -306,7 +310,8 @@ def _left(svc: Service, flow: str, sid: str, asked: int, event: ev.Event) -> Res
 
 def _continue(flow: str, make: Callable[[int, float], list[ev.Event]]) -> Response:
     """Apply the events `make(asked, now)` gives to the call, unless the request is late."""
-    sid, asked = _call_sid(), _asked()
+    hook = _hook()
+    sid, asked = hook.sid, hook.asked or 0
     svc = service()
     try:
         for _ in range(TRIES):
@@ -348,7 +353,7 @@ def _remember(svc: Service, flow: str, turn: Turn, asked: int) -> str:
     if turn.ended:
         METRICS.call_finished(turn.session)
     then = turn.session.asked
-    body = twiml.render(turn.actions, _voice(flow), asked=then, ended=turn.ended).to_xml()
+    body = svc.answers.xml(turn.actions, _voice(flow), asked=then, ended=turn.ended)
     svc.replies.put(turn.session.call_id, Reply(asked, then, body))
     return body
 
@@ -402,13 +407,5 @@ def _failed(svc: Service, flow: str, sid: str, why: str) -> Response:
 
 
 def _confidence() -> float | None:
-    value = _number(request.form.get("Confidence"), default=math.nan)
+    value = _hook().number("Confidence", math.nan)
     return value if math.isfinite(value) else None
-
-
-def _number(text: str | None, default: float = 0.0) -> float:
-    try:
-        value = float(text) if text is not None else default
-    except ValueError:
-        return default
-    return value if math.isfinite(value) else default

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
 from runtime.server.service import Service
-from runtime.server.signature import well_formed
+from runtime.server.webhook import well_formed
 from tests.runtime.server.conftest import open_service
 from tests.runtime.server.phone import Answer, Phone, new_sid, sign
 

@@ -1,0 +1,134 @@
+"""One webhook request, read once: the form as the platform encoded it, the call id, our `asked`,
+and the URL it was sent to — or why it is refused, before it touches a call.
+
+Refusals, in this order: 413 past the size limit, 403 (when signatures are on) without a valid
+signature (`runtime.server.signature`), 415 when it is no form post, 400 when the form is garbled
+(a lenient parser would keep `%E4%B8` or `%ZZ` as text, and the flow would take garbage for what
+the caller said), has no CallSid, or (but for a call's first request and its status callback)
+the URL has no `asked`.
+
+The form is decoded here in one pass, strictly, and every later reader uses this copy: a webhook
+is the hot path of the server, and Werkzeug's lenient parser would decode it a second time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, unquote_to_bytes, urlsplit
+
+from flask import Request
+
+from runtime.server.signature import Params, signed
+
+FORM = "application/x-www-form-urlencoded"
+#: A `%` not followed by two hex digits.
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+#: A call id as the platforms write them (Twilio's CA…, others' UUIDs).
+_SID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    #: For the metrics: signature or malformed.
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Webhook:
+    #: The URL the platform asked for (what it signed).
+    url: str
+    #: Where this server is, as the platform sees it (`https://ivr.example.com/`).
+    root: str
+    #: The form, first value of each name.
+    form: Mapping[str, str]
+    sid: str
+    asked: int | None
+
+    def number(self, name: str, default: float = 0.0) -> float:
+        """A numeric field (QueueTime, RecordingDuration...), `default` when absent or odd."""
+        return number(self.form.get(name), default)
+
+
+def read(
+    request: Request, token: str | None, *, verify: bool = True, needs_asked: bool = True
+) -> Webhook | Refusal:
+    """The request as a Webhook, or why it is refused (see the module's docstring)."""
+    body = request.get_data()  # raises 413 past the app's limit
+    is_form = request.mimetype == FORM
+    params = parse_form(body) if is_form else Params()
+    url, root = requested_url(request)
+    if verify:
+        # A garbled form is refused below; its signature is checked the lenient way first,
+        # so that what is not ours gets 403 whatever its shape.
+        checked = params if params is not None else Params(request.form.lists())
+        if not signed(request.headers, url, checked, token):
+            return Refusal(403, "signature", "invalid or missing X-Twilio-Signature")
+    if not is_form:
+        return Refusal(415, "malformed", f"a webhook must be a form post ({FORM})")
+    if params is None:
+        return Refusal(400, "malformed", "the form is not percent-encoded UTF-8")
+    form = {name: values[0] for name, values in params.items()}
+    sid = form.get("CallSid", "")
+    if not _SID.fullmatch(sid):
+        return Refusal(400, "malformed", "the form has no valid CallSid")
+    asked = asked_of(request.args.get("asked", ""))
+    if needs_asked and asked is None:
+        return Refusal(400, "malformed", "the URL has no valid 'asked' (it must be one we gave)")
+    return Webhook(url, root, form, sid, asked)
+
+
+def asked_of(text: str) -> int | None:
+    """`asked` from the URL: ASCII digits only (int() would take `+1`, ` 1`, `١`)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+def requested_url(request: Request) -> tuple[str, str]:
+    """The URL the platform asked for, and the server's root URL: scheme and host as the app
+    sees them (the proxy's, with `trust-forwarded`), path and query as they came in the request
+    line (Werkzeug's `request.url` decodes `%2F` to `/`, which is not what was signed)."""
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    if not target.startswith("/"):  # none, or the request line's absolute form
+        parts = urlsplit(target)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not target.startswith("/"):
+        query = request.query_string.decode("latin-1")
+        target = quote(request.root_path + request.path) + (f"?{query}" if query else "")
+    origin = f"{request.scheme}://{request.host}"
+    return origin + target, f"{origin}{quote(request.root_path)}/"
+
+
+def parse_form(body: bytes) -> Params | None:
+    """The form of `body` if the platform could have written it (ASCII, every `%` escape
+    complete, every name and value UTF-8 once decoded), else None."""
+    if not body.isascii() or _BAD_ESCAPE.search(body):
+        return None
+    params = Params()
+    if not body:
+        return params
+    try:
+        for field in body.replace(b"+", b" ").split(b"&"):
+            if not field:
+                continue
+            name, _, value = field.partition(b"=")
+            key = unquote_to_bytes(name).decode("utf-8")
+            params.setdefault(key, []).append(unquote_to_bytes(value).decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    return params
+
+
+def well_formed(body: bytes) -> bool:
+    return parse_form(body) is not None
+
+
+def number(text: str | None, default: float = 0.0) -> float:
+    try:
+        value = float(text) if text is not None else default
+    except ValueError:
+        return default
+    return value if math.isfinite(value) else default
