@@ -22,7 +22,7 @@ from pathlib import Path
 
 from runtime.errors import UnknownFlow
 from runtime.store.base import DeployBackend
-from sce.build import build
+from sce.build import Build, build
 from sce.compiler import CompiledFlow
 from sce.compiler.ir import IRError
 from sce.diagnostics import Diagnostic, Severity
@@ -250,12 +250,26 @@ class Registry:
             if not earlier:
                 raise UnknownFlow(f"'{flow}' has no earlier version to roll back to")
             version = str(earlier[0])
-        else:
-            version = self._full_version(flow, version)
-        compiled = self.get(version)
+        return self.activate(self.version_of(flow, version), who=who, result=ROLLED_BACK)
+
+    def version_of(self, flow: str, version: str) -> CompiledFlow:
+        """A version of `flow`, named whole or by a prefix of 8+ characters of a deployed one;
+        UnknownFlow if it is not one of that flow's."""
+        compiled = self.get(self._full_version(flow, version))
         if compiled.flow != flow:
             raise UnknownFlow(f"version {version[:12]} is not a version of '{flow}'")
-        return self.activate(compiled, who=who, result=ROLLED_BACK)
+        return compiled
+
+    def stage(self, loaded: LoadedFlow) -> Build:
+        """Build a draft like a deploy and archive it without making it current, so that a test
+        call can start on it in any process. Nothing is logged: nothing changed for callers."""
+        outcome = build(loaded, self.settings)
+        compiled = outcome.compiled
+        if compiled is not None and not outcome.errors:
+            self.backend.put_version(compiled.version, compiled.to_json(indent=None))
+            with self._lock:
+                self._loaded.setdefault(compiled.version, compiled)
+        return outcome
 
     def _full_version(self, flow: str, prefix: str) -> str:
         """A version from a prefix of at least 8 characters, as people copy them from the log."""

@@ -24,7 +24,7 @@ from gunicorn.app.base import BaseApplication
 
 from runtime.config import RuntimeConfig
 from runtime.errors import RuntimeFault
-from runtime.store import REDIS_SCHEMES
+from runtime.store import shared
 from runtime.watch import FlowWatcher
 
 log = logging.getLogger("sce.server")
@@ -44,21 +44,16 @@ class Options:
     watch: bool = True
 
 
-def shared(config: RuntimeConfig) -> bool:
-    """Whether the store is shared between processes (Redis)."""
-    return config.store.split("://", 1)[0].lower() in REDIS_SCHEMES
-
-
 def check(config: RuntimeConfig, options: Options) -> None:
     """Refuse what cannot work, before anything starts."""
     if options.workers < 1 or options.threads < 1:
         raise RuntimeFault("--workers and --threads must be at least 1")
-    if options.workers > 1 and not shared(config):
+    if options.workers > 1 and not shared(config.store):
         raise RuntimeFault(
             "in-memory sessions live in one process: use --workers 1, or --redis URL to share "
             "calls between workers"
         )
-    if shared(config):  # StoreUnavailable now, not a worker that fails to boot later
+    if shared(config.store):  # StoreUnavailable now, not a worker that fails to boot later
         from runtime.store.redis_client import connect
 
         connect(config.store).close()
@@ -74,7 +69,7 @@ def build_app(config: RuntimeConfig, options: Options) -> Flask:
     effects = None
     if options.http_stubs:
         effects = SimulatedEffects(load_stubs(options.http_stubs), config)
-    alone = not shared(config)
+    alone = not shared(config.store)
     service = Service.open(config, watch=alone and options.watch, deploy=alone, effects=effects)
     return create_app(service=service)
 
@@ -118,7 +113,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return build_app(self.runtime_config, self.options)
 
     def _on_starting(self, _server: object) -> None:
-        if not shared(self.runtime_config):
+        if not shared(self.runtime_config.store):
             return
         from runtime.server.service import open_registry, watch_folder
 

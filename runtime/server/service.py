@@ -19,8 +19,8 @@ from runtime.registry import DeployResult, Registry
 from runtime.server.answers import Answers
 from runtime.server.metrics import METRICS
 from runtime.server.recordings import Recordings
-from runtime.server.replies import Replies, open_replies
 from runtime.store import SessionStore, open_deploys, open_store
+from runtime.store.replies import Replies, open_replies
 from runtime.watch import FlowWatcher, deploy_folder
 from sce.lint import Settings, load_settings
 from sce.revisions import FlowRepository
@@ -76,7 +76,7 @@ class Service:
             store,
             calls,
             FlowRepository(folder),
-            open_replies(config.store, config.ended_ttl),
+            open_replies(config.store, idle_ttl=config.idle_ttl, ended_ttl=config.ended_ttl),
             Recordings(config.prompts),
         )
         if deploy or watch:

@@ -9,8 +9,9 @@ A test call runs the deployed version of a flow, a given version, or a draft (bu
 deploy, refused with its diagnostics, else archived so that any worker can load it, but never
 made current). Each answer is what the caller noticed of the last step: the actions, the prompts
 heard, the states entered, the wait the call is in (`waiting_for`) and whether it ended. The
-last answer is kept with the webhook replies (`Service.replies`), so that any worker can give it
-again. A call started `at` another time keeps that offset from the clock for all its events.
+last answer is kept with the webhook replies (`Service.replies`, as long as the session lives),
+so that any worker can give it again. A call started `at` another time keeps that offset from the
+clock for all its events.
 
 Test calls run the flow's HTTP and SMS effects for real: every endpoint needs the API token.
 """
@@ -30,14 +31,13 @@ from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Calls, Turn
 from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
-from runtime.server.replies import Reply
 from runtime.server.service import Service, service
 from runtime.session import Session
 from runtime.simulator import parse_moment
+from runtime.store.replies import Reply
 from sce.api.auth import require_writer
 from sce.api.checks import json_body, posted_draft, text_field
 from sce.api.errors import ApiError, error_response
-from sce.build import build
 
 simulate = Blueprint("simulate", __name__)
 
@@ -70,7 +70,7 @@ def _unavailable(error: StoreUnavailable) -> Response:
 
 
 @dataclass
-class _Memory:
+class _TestCall:
     """What a test call keeps between requests: its last answer, and its clock offset."""
 
     answer: dict[str, object] | None
@@ -91,7 +91,7 @@ def start_call() -> Response:
     turn = _calls(svc, offset).start(
         flow, call_id, caller=caller, called=called, time=time.time() + offset, version=version
     )
-    answer = _remember(svc, turn, _Memory(None, offset))
+    answer = _remember(svc, turn, _TestCall(None, offset))
     response = jsonify(answer)
     response.status_code = 201
     response.headers["Location"] = url_for(".get_call", call_id=call_id)
@@ -129,7 +129,7 @@ def _target(svc: Service, body: Mapping[str, object]) -> tuple[str, str | None]:
     """The flow and version a new test call runs (a draft is built and archived first)."""
     flow = text_field(body, "flow", limit=128)
     if "document" in body or "text" in body:
-        outcome = build(posted_draft(body), svc.registry.settings)
+        outcome = svc.registry.stage(posted_draft(body))
         compiled = outcome.compiled
         if compiled is None:
             count = len(outcome.errors)
@@ -140,13 +140,12 @@ def _target(svc: Service, body: Mapping[str, object]) -> tuple[str, str | None]:
             )
         if flow is not None and flow != compiled.flow:
             raise ApiError(400, f"/flow is '{flow}' but the draft is flow '{compiled.flow}'")
-        svc.registry.backend.put_version(compiled.version, compiled.to_json(indent=None))
         return compiled.flow, compiled.version
     if flow is None:
         raise ApiError(400, "/flow is missing: name a deployed flow, or send a draft")
     version = text_field(body, "version", limit=64)
-    if version is not None and svc.registry.get(version).flow != flow:
-        raise ApiError(404, f"version {version[:12]} is not a version of '{flow}'")
+    if version is not None:
+        version = svc.registry.version_of(flow, version).version
     return flow, version
 
 
@@ -224,7 +223,7 @@ def _number(body: Mapping[str, object], name: str, *, maximum: float = 1e9) -> f
     return float(value)
 
 
-def _remember(svc: Service, turn: Turn, memory: _Memory) -> dict[str, object]:
+def _remember(svc: Service, turn: Turn, memory: _TestCall) -> dict[str, object]:
     """The answer to this turn, kept as the call's last. A turn without a new caller wait
     (a queue update, an event the engine dropped) leaves the call in the wait it was in."""
     waits = [a for a in turn.actions if isinstance(a, act.CALLER_WAITS)]
@@ -235,16 +234,16 @@ def _remember(svc: Service, turn: Turn, memory: _Memory) -> dict[str, object]:
     answer = _answer(turn.session, turn.actions, waiting)
     kept = {"answer": answer, "offset": memory.offset}
     asked = turn.session.asked
-    svc.replies.put(turn.session.call_id, Reply(asked, asked, json.dumps(kept)))
+    svc.replies.put(turn.session.call_id, Reply(asked, asked, json.dumps(kept)), ended=turn.ended)
     return answer
 
 
-def _recall(svc: Service, call_id: str) -> _Memory:
+def _recall(svc: Service, call_id: str) -> _TestCall:
     last = svc.replies.get(call_id)
     if last is None:
-        return _Memory(None)
-    kept = json.loads(last.twiml)
-    return _Memory(kept["answer"], kept["offset"])
+        return _TestCall(None)
+    kept = json.loads(last.text)
+    return _TestCall(kept["answer"], kept["offset"])
 
 
 def _answer(

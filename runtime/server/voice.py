@@ -41,10 +41,10 @@ from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownF
 from runtime.prompts import sorry
 from runtime.server import twiml
 from runtime.server.metrics import METRICS
-from runtime.server.replies import Reply
 from runtime.server.service import Service, service
 from runtime.server.webhook import Webhook, number, read
 from runtime.session import Session
+from runtime.store.replies import Reply
 
 log = logging.getLogger("sce.voice")
 
@@ -354,7 +354,7 @@ def _remember(svc: Service, flow: str, turn: Turn, asked: int) -> str:
         METRICS.call_finished(turn.session)
     then = turn.session.asked
     body = svc.answers.xml(turn.actions, _voice(flow), asked=then, ended=turn.ended)
-    svc.replies.put(turn.session.call_id, Reply(asked, then, body))
+    svc.replies.put(turn.session.call_id, Reply(asked, then, body), ended=turn.ended)
     return body
 
 
@@ -372,11 +372,11 @@ def _late(svc: Service, flow: str, sid: str, asked: int) -> Response:
             if session is None or not session.active:
                 if reply is not None and reply.asked == asked:
                     METRICS.webhook_repeated()
-                    return _xml(reply.twiml)
+                    return _xml(reply.text)
                 return _xml(twiml.hangup())
             if reply is not None and reply.then == session.asked:
                 METRICS.webhook_repeated()
-                return _xml(reply.twiml)
+                return _xml(reply.text)
             if time.monotonic() >= deadline:
                 return _failed(svc, flow, sid, f"no answer remembered for wait {session.asked}")
             time.sleep(POLL)

@@ -21,6 +21,7 @@ __all__ = [
     "open_deploys",
     "open_store",
     "redacted",
+    "shared",
 ]
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -50,6 +51,11 @@ def _scheme(url: str | None) -> str:
         f"unknown store URL {redacted(url)!r}: use memory://, redis://HOST:PORT/DB, "
         "rediss://HOST:PORT/DB (TLS) or unix://PATH"
     )
+
+
+def shared(url: str | None) -> bool:
+    """Whether the store `url` names is shared between processes (Redis)."""
+    return _scheme(url) in REDIS_SCHEMES
 
 
 def open_store(

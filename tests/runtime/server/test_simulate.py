@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
+from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
 from tests.runtime.server.conftest import open_service
 from tests.runtime.server.phone import Phone
@@ -210,3 +212,17 @@ def test_any_worker_on_one_redis_carries_on_a_draft_call(
     finally:
         for service in services:
             service.close()
+
+
+def test_a_test_call_left_alone_longer_than_an_ended_call_is_kept_goes_on(
+    server_config: RuntimeConfig, flows_dir: Path, writer: dict[str, str]
+) -> None:
+    """A designer may pause a test call for a while: it keeps its wait and its clock as long as
+    a call in progress is kept, not only as long as an ended one."""
+    service = open_service(replace(server_config, ended_ttl=0.2), flows_dir)
+    client = create_app(service=service).test_client()
+    call = start(client, writer, flow="after_hours", at="2026-11-22T10:00:00-05:00")
+    time.sleep(0.3)
+    again = client.get(f"{CALLS}/{call['call']}", headers=writer).json
+    assert again["waiting_for"] == call["waiting_for"] and again["waiting_for"] is not None
+    service.close()

@@ -1,11 +1,13 @@
-"""The last TwiML answer given for each call, so a retried webhook gets the same answer.
+"""The last answer given for each call, so a retried webhook gets the same answer.
 
 Twilio retries a webhook that timed out or failed, and a proxy may deliver one twice: the engine
 drops the repeated answer (its `asked` is past), and this store hands back what the first one
 got. Each answer is kept with the `asked` of the request it answered and the wait it set
 (`then`, the session's `asked` after it): when the session waits on another wait than the last
-answer set, a request that moved the call is still on its way to remembering its answer. Entries
-live as long as an ended session (`ended_ttl`): after that the call is unknown.
+answer set, a request that moved the call is still on its way to remembering its answer. An
+answer lives as long as its session: `idle_ttl` while the call goes on (a caller may wait in a
+queue for an hour), `ended_ttl` once it ended. The browser's test calls keep their last answer
+here too.
 """
 
 from __future__ import annotations
@@ -18,16 +20,16 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer `twiml` to the request that carried `asked`; it set the call's wait `then`."""
+    """The answer `text` to the request that carried `asked`; it set the call's wait `then`."""
 
     asked: int
     then: int
-    twiml: str
+    text: str
 
 
 class Replies(Protocol):
-    def put(self, call_id: str, reply: Reply) -> None:
-        """Remember `reply` as the call's last answer."""
+    def put(self, call_id: str, reply: Reply, *, ended: bool) -> None:
+        """Remember `reply` as the call's last answer (for as long as its session lives)."""
 
     def get(self, call_id: str) -> Reply | None:
         """The last answer given for the call."""
@@ -36,15 +38,15 @@ class Replies(Protocol):
 
 
 class MemoryReplies:
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
+    def __init__(self, idle_ttl: float, ended_ttl: float) -> None:
+        self.ttls = (idle_ttl, ended_ttl)
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, Reply]] = {}
 
-    def put(self, call_id: str, reply: Reply) -> None:
+    def put(self, call_id: str, reply: Reply, *, ended: bool) -> None:
         now = time.monotonic()
         with self._lock:
-            self._items[call_id] = (now + self.ttl, reply)
+            self._items[call_id] = (now + self.ttls[ended], reply)
             if len(self._items) % 1024 == 0:  # now and then, forget the expired
                 self._items = {k: v for k, v in self._items.items() if v[0] > now}
 
@@ -61,25 +63,25 @@ class MemoryReplies:
 class RedisReplies:
     """Replies shared by every worker on one Redis: the retry may reach another process."""
 
-    def __init__(self, url: str, ttl: float) -> None:
+    def __init__(self, url: str, idle_ttl: float, ended_ttl: float) -> None:
         from runtime.store.redis_client import Client
 
-        self.ttl_ms = max(int(ttl * 1000), 1)
+        self.ttls_ms = tuple(max(int(ttl * 1000), 1) for ttl in (idle_ttl, ended_ttl))
         self._client = Client(url)
 
-    def put(self, call_id: str, reply: Reply) -> None:
-        value = f"{reply.asked} {reply.then}\n{reply.twiml}"
+    def put(self, call_id: str, reply: Reply, *, ended: bool) -> None:
+        value = f"{reply.asked} {reply.then}\n{reply.text}"
         with self._client.reachable():
-            self._client.redis.set(_key(call_id), value, px=self.ttl_ms)
+            self._client.redis.set(_key(call_id), value, px=self.ttls_ms[ended])
 
     def get(self, call_id: str) -> Reply | None:
         with self._client.reachable():
             value = self._client.redis.get(_key(call_id))
         if value is None:
             return None
-        head, _, twiml = str(value).partition("\n")
+        head, _, text = str(value).partition("\n")
         asked, _, then = head.partition(" ")
-        return Reply(int(asked), int(then), twiml)
+        return Reply(int(asked), int(then), text)
 
     def close(self) -> None:
         self._client.close()
@@ -89,9 +91,10 @@ def _key(call_id: str) -> str:
     return f"sce:reply:{call_id}"
 
 
-def open_replies(store_url: str | None, ttl: float) -> Replies:
-    from runtime.store import REDIS_SCHEMES
+def open_replies(store_url: str | None, *, idle_ttl: float, ended_ttl: float) -> Replies:
+    """The replies beside the session store `store_url` names (in Redis when it is there)."""
+    from runtime.store import shared
 
-    if store_url and store_url.split("://", 1)[0].lower() in REDIS_SCHEMES:
-        return RedisReplies(store_url, ttl)
-    return MemoryReplies(ttl)
+    if shared(store_url):
+        return RedisReplies(store_url or "", idle_ttl, ended_ttl)
+    return MemoryReplies(idle_ttl, ended_ttl)
