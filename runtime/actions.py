@@ -50,6 +50,10 @@ class Record:
     transcribe: bool = False
 
 
+#: Seconds between two wait announcements when a transfer names none.
+ANNOUNCE_EVERY = 60.0
+
+
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """Queue the call for an agent, or dial a number; answer with TransferResult (and QueueUpdate
@@ -63,7 +67,7 @@ class Transfer:
     priority: int | float | None = None
     attach: Mapping[str, str] = field(default_factory=dict)
     hold_music: str | None = None
-    announce_every: float = 60
+    announce_every: float = ANNOUNCE_EVERY
     max_wait: float | None = None
     leave_key: str | None = None
 

@@ -22,8 +22,19 @@ SORRY = {
 }
 
 
+#: What the caller hears before a transfer the engine could not get to (see runtime.fallback).
+PUT_THROUGH = {
+    "en": "Sorry, something went wrong. Let me put you through to someone who can help.",
+    "zh": "对不起，系统出了问题，正在为您转接人工服务。",
+}
+
+
 def sorry(language: str) -> Play:
     return Play(SORRY.get(language.split("-")[0].lower(), SORRY["en"]), language)
+
+
+def put_through(language: str) -> Play:
+    return Play(PUT_THROUGH.get(language.split("-")[0].lower(), PUT_THROUGH["en"]), language)
 
 
 def pick(texts: Mapping[str, object], language: str, default: str) -> tuple[str, object] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from urllib.parse import quote
 
@@ -122,31 +123,52 @@ def resume_record(run: Run, state: State, event: ev.Event | None) -> str | None:
 # -- transfer -------------------------------------------------------------------------------------
 
 
-def enter_transfer(run: Run, state: State, _: ev.Event | None) -> str | None:
+def transfer_action(
+    state: State, language: str, values: Mapping[str, object], *, lenient: bool = False
+) -> act.Transfer:
+    """The transfer a `transfer` state asks for, its templates filled with the call's `values`.
+    A template that cannot be filled raises ExprError; with `lenient` its field is left out
+    instead (the adapter's last resort must answer whatever the flow holds)."""
     p = state.params
-    env = run.vars
+
+    def filled(make: Callable[[], object]) -> object:
+        if not lenient:
+            return make()
+        with suppress(expr.ExprError):
+            return make()
+        return None
+
+    number = filled(lambda: render_text(p["number"], values)) if p.get("number") else None
+    priority = (
+        filled(lambda: evaluate(p["priority"], values)) if p.get("priority") is not None else None
+    )
+    attach = {}
+    for name, template in (p.get("attach") or {}).items():  # type: ignore[attr-defined]
+        text = filled(lambda template=template: render_text(template, values))
+        if text is not None:
+            attach[name] = text
+    return act.Transfer(
+        state.id,
+        language,
+        p.get("queue"),  # type: ignore[arg-type]
+        number,  # type: ignore[arg-type]
+        tuple(p.get("skills", ())),  # type: ignore[arg-type]
+        priority if isinstance(priority, int | float) and not isinstance(priority, bool) else None,
+        attach,  # type: ignore[arg-type]
+        p.get("hold_music"),  # type: ignore[arg-type]
+        float(p.get("announce_every") or act.ANNOUNCE_EVERY),  # type: ignore[arg-type]
+        p.get("max_wait"),  # type: ignore[arg-type]
+        p.get("leave_key"),  # type: ignore[arg-type]
+    )
+
+
+def enter_transfer(run: Run, state: State, _: ev.Event | None) -> str | None:
     try:
-        priority = evaluate(p["priority"], env) if p.get("priority") is not None else None
-        number = render_text(p["number"], env) if p.get("number") else None
-        attach = {k: render_text(v, env) for k, v in p.get("attach", {}).items()}  # type: ignore[attr-defined]
+        transfer = transfer_action(state, run.language, run.vars)
     except expr.ExprError as e:
         return follow(run, state, "failure", f"error: the transfer cannot be set up: {e.message}")
-    run.trace(state, note=f"to {p.get('queue') or number}")
-    run.out.append(
-        act.Transfer(
-            state.id,
-            run.language,
-            p.get("queue"),  # type: ignore[arg-type]
-            number,
-            tuple(p.get("skills", ())),  # type: ignore[arg-type]
-            priority,  # type: ignore[arg-type]
-            attach,
-            p.get("hold_music"),  # type: ignore[arg-type]
-            float(p.get("announce_every") or 60),  # type: ignore[arg-type]
-            p.get("max_wait"),  # type: ignore[arg-type]
-            p.get("leave_key"),  # type: ignore[arg-type]
-        )
-    )
+    run.trace(state, note=f"to {transfer.queue or transfer.number}")
+    run.out.append(transfer)
     return None
 
 

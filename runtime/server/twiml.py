@@ -12,8 +12,8 @@ One response holds what the caller hears up to the next wait, then the wait itse
   wait announcements and the leave key;
 - the end: `<Hangup/>`.
 
-When the engine cannot answer (a store down, a bug), `apology` reads the flow's error policy
-from the compiled flow itself and renders it.
+When the engine cannot answer (a store down, a bug), `apology` renders the flow's error policy
+(`runtime.fallback`).
 
 A prompt with a recording for the caller's language is played (`<Play>` of its URL under
 /prompts/), any other is spoken (`<Say>` with the configured voice for the language). Every
@@ -26,17 +26,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import actions as act
-from runtime.handlers.common import evaluate
-from runtime.prompts import ActionCache, render_text, sorry
-from sce import expr
-from sce.compiler.ir import DONE, CompiledFlow, State
+from runtime.fallback import error_policy
+from sce.compiler.ir import CompiledFlow
 
 #: What a queued caller hears when the transfer names no hold music (or it has no recording):
 #: the classical piece Twilio's documentation plays.
@@ -297,71 +294,8 @@ def empty() -> VoiceResponse:
 
 # -- when the engine cannot answer ----------------------------------------------------------------
 
-#: What the caller hears before the error policy's transfer when the flow's handler says nothing.
-PUT_THROUGH = {
-    "en": "Sorry, something went wrong. Let me put you through to someone who can help.",
-    "zh": "对不起，系统出了问题，正在为您转接人工服务。",
-}
-
 
 def apology(flow: CompiledFlow, values: Mapping[str, object], voice: Voice) -> VoiceResponse:
-    """The TwiML of the flow's error policy (`error_policy`), for the call's `values`."""
+    """The TwiML of the flow's error policy (`runtime.fallback`), for the call's `values`."""
     plays, transfer = error_policy(flow, values)
     return hangup(plays, voice) if transfer is None else _transfer_out(plays, transfer, voice)
-
-
-def error_policy(
-    flow: CompiledFlow, values: Mapping[str, object]
-) -> tuple[list[act.Play], act.Transfer | None]:
-    """The flow's error policy for when its engine cannot run it (a store down, a bug): the
-    prompts of the `play` steps its error handler starts with, then the transfer they lead to.
-    Without such a transfer, an apology before goodbye."""
-    language = str(values.get("language") or flow.default_language)
-    prompts = ActionCache(flow)
-    plays: list[act.Play] = []
-    target = flow.on_error
-    for _ in range(len(flow.states)):
-        state = flow.states.get(target or "")
-        if state is None or state.type not in ("play", "transfer"):
-            break
-        if state.type == "transfer":
-            transfer = transfer_of(state, language, values)
-            if not (transfer.queue or transfer.number):
-                break
-            base = language.split("-")[0].lower()
-            return plays or [act.Play(PUT_THROUGH.get(base, PUT_THROUGH["en"]), language)], transfer
-        prompt = state.params.get("prompt")
-        with suppress(expr.ExprError):
-            play = prompts.play(state.id, "prompt", prompt, language, values)  # type: ignore[arg-type]
-            if play is not None:
-                plays.append(play)
-        target = state.on.get(DONE)
-    return [sorry(language)], None
-
-
-def transfer_of(state: State, language: str, values: Mapping[str, object]) -> act.Transfer:
-    """The transfer a `transfer` state asks for, its templates filled with the call's values
-    (what cannot be filled is left out)."""
-    p = state.params
-    number = priority = None
-    attach: dict[str, str] = {}
-    with suppress(expr.ExprError):
-        number = render_text(p["number"], values) if p.get("number") else None
-    with suppress(expr.ExprError):
-        priority = evaluate(p["priority"], values) if p.get("priority") is not None else None
-    for name, template in (p.get("attach") or {}).items():  # type: ignore[attr-defined]
-        with suppress(expr.ExprError):
-            attach[name] = render_text(template, values)
-    return act.Transfer(
-        state.id,
-        language,
-        p.get("queue"),  # type: ignore[arg-type]
-        number,
-        tuple(p.get("skills", ())),  # type: ignore[arg-type]
-        priority if isinstance(priority, int | float) else None,
-        attach,
-        p.get("hold_music"),  # type: ignore[arg-type]
-        float(p.get("announce_every") or 60),  # type: ignore[arg-type]
-        p.get("max_wait"),  # type: ignore[arg-type]
-        p.get("leave_key"),  # type: ignore[arg-type]
-    )

@@ -38,6 +38,7 @@ from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Turn
 from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownFlow
+from runtime.handlers.outside import transfer_action
 from runtime.prompts import sorry
 from runtime.server import twiml
 from runtime.server.metrics import METRICS
@@ -295,7 +296,8 @@ def _waiting(svc: Service, session: Session) -> act.Transfer | None:
     state = svc.registry.get(version).states.get(session.state or "")
     if state is None or state.type != "transfer":
         return None
-    return twiml.transfer_of(state, str(session.vars.get("language") or ""), session.vars)
+    language = str(session.vars.get("language") or "")
+    return transfer_action(state, language, session.vars, lenient=True)
 
 
 def _left(svc: Service, flow: str, sid: str, asked: int, event: ev.Event) -> Response:

@@ -217,28 +217,6 @@ def test_without_its_recording_or_leave_key_the_default_music_plays(tmp_path: Pa
 # -- the error policy, when the engine cannot run it ----------------------------------------------
 
 
-def test_the_error_policy_says_the_handlers_words_then_transfers(service: Service) -> None:
-    plays, transfer = twiml.error_policy(service.registry.current("balance"), {})
-    assert [p.text for p in plays] == [
-        "Sorry, we cannot look that up right now. Let me find someone to help you."
-    ]
-    assert transfer is not None and (transfer.queue, transfer.skills) == ("general", ("banking",))
-
-
-def test_a_handler_that_transfers_at_once_gets_an_apology_first(service: Service) -> None:
-    values = {"language": "zh-CN", "tier": "vip", "summary": "main: pressed 0"}
-    plays, transfer = twiml.error_policy(service.registry.current("agent_queue"), values)
-    assert [p.text for p in plays] == [twiml.PUT_THROUGH["zh"]]
-    assert transfer is not None and transfer.priority == 10
-    assert transfer.attach == {"summary": "main: pressed 0", "tier": "vip"}
-
-
-def test_a_flow_without_an_error_handler_says_sorry_and_goodbye(service: Service) -> None:
-    plays, transfer = twiml.error_policy(service.registry.current("retries"), {})
-    assert transfer is None
-    assert plays[0].text.startswith("Sorry, we cannot continue this call right now.")
-
-
 def test_the_error_policys_transfer_does_not_come_back(service: Service, tmp_path: Path) -> None:
     balance = service.registry.current("balance")
     answer = parse(200, twiml.apology(balance, {}, voice(tmp_path)).to_xml())
