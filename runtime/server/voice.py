@@ -14,7 +14,7 @@ A request is checked before it touches a call (`runtime.server.signature`): 413 
 403 without a valid signature, 415 when it is no form post, 400 when it is garbled.
 
 `asked` tells a new answer from a late or repeated one. A request for a wait the call has moved
-past gets the answer remembered for the call (`runtime.server.replies`): the very answer it got
+past gets the answer remembered for the call (`runtime.server.turns`): the very answer it got
 the first time when it is a retry, never a second step; while the request that moved the call is
 still running, it waits for that one's answer. A call that is unknown or over gets `<Hangup/>`.
 Whatever goes wrong inside, the platform gets valid TwiML that follows the flow's error policy
@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
@@ -36,16 +34,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from runtime import actions as act
 from runtime import events as ev
-from runtime.calls import Turn
 from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownFlow
 from runtime.handlers.outside import transfer_action
 from runtime.prompts import sorry
-from runtime.server import twiml
+from runtime.server import turns, twiml
 from runtime.server.metrics import METRICS
-from runtime.server.service import Service, service
+from runtime.server.service import WEBHOOK_BUDGET, Service, service
 from runtime.server.webhook import Webhook, number, read
 from runtime.session import Session
-from runtime.store.replies import Reply
 
 log = logging.getLogger("sce.voice")
 
@@ -62,10 +58,6 @@ OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 #: Times a request that lost a race (another request of the call moved it between our read
 #: and our write) looks at the call again.
 TRIES = 3
-#: Seconds between two looks for the answer of a request still running.
-POLL = 0.05
-#: Seconds a request may wait on others when the calls have no budget.
-RACE_WAIT = 12.0
 
 
 @voice.before_request
@@ -76,9 +68,7 @@ def _check_request() -> Response | None:
     svc = service()
     config = svc.config
     # What the request may spend waiting on others (the budget: Twilio gives up at 15 s).
-    g.voice_deadline = time.monotonic() + (
-        RACE_WAIT if svc.calls.budget is None else svc.calls.budget
-    )
+    g.voice_deadline = time.monotonic() + (svc.calls.budget or WEBHOOK_BUDGET)
     hook = read(
         request,
         config.twilio_auth_token,
@@ -135,15 +125,15 @@ def start(flow: str) -> Response:
             params={k: form[k] for k in _PARAMS if k in form},
         )
     except SessionExists:
-        return _late(svc, flow, sid, START)
+        return _xml(turns.late(svc, _voice(flow), flow, sid, START, g.voice_deadline))
     except UnknownFlow:
         log.error("call %s to flow '%s', which is not deployed", sid, flow)
         METRICS.error("unknown-flow")
         return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
     except Exception:
-        return _failed(svc, flow, sid, "the call could not be started")
+        return _xml(turns.failed(svc, _voice(flow), flow, sid, "the call could not be started"))
     METRICS.call_started(turn.session)
-    return _xml(_remember(svc, flow, turn, START))
+    return _xml(turns.remember(svc, _voice(flow), turn, START))
 
 
 # -- answers to a wait ------------------------------------------------------------------------
@@ -301,9 +291,9 @@ def _waiting(svc: Service, session: Session) -> act.Transfer | None:
 
 
 def _left(svc: Service, flow: str, sid: str, asked: int, event: ev.Event) -> Response:
-    turn = _apply(svc, sid, [event])
+    turn = turns.apply(svc, sid, [event])
     if turn is not None:  # else the call was moved on meanwhile: its action request will know
-        _remember(svc, flow, turn, asked)
+        turns.remember(svc, _voice(flow), turn, asked)
     return _xml(twiml.leave())
 
 
@@ -319,93 +309,21 @@ def _continue(flow: str, make: Callable[[int, float], list[ev.Event]]) -> Respon
         for _ in range(TRIES):
             session = svc.calls.get(sid)
             if session is None:
-                return _unknown(sid)
+                return _xml(turns.unknown(sid))
             if session.asked != asked or not session.active:
-                return _late(svc, flow, sid, asked)
+                return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
             try:
-                turn = _apply(svc, sid, make(asked, svc.calls.clock()))
+                turn = turns.apply(svc, sid, make(asked, svc.calls.clock()))
             except SessionConflict:
                 continue  # another request moved the call meanwhile: look again
             if turn is None:  # the call's wait takes no such answer: it waits on
-                return _late(svc, flow, sid, asked)
-            return _xml(_remember(svc, flow, turn, asked))
-        return _late(svc, flow, sid, asked)
+                return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
+            return _xml(turns.remember(svc, _voice(flow), turn, asked))
+        return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
     except UnknownCall:
-        return _unknown(sid)
+        return _xml(turns.unknown(sid))
     except Exception:
-        return _failed(svc, flow, sid, "internal error")
-
-
-def _apply(svc: Service, sid: str, events: list[ev.Event]) -> Turn | None:
-    """Send the events in order; the turn with every action they caused, or None when they
-    changed nothing the caller could hear (an answer the engine dropped or ignored)."""
-    turn: Turn | None = None
-    actions: list[act.Action] = []
-    for event in events:
-        turn = svc.calls.send(sid, event)
-        actions += turn.actions
-    if turn is None or not actions:
-        return None
-    turn.actions = actions
-    return turn
-
-
-def _remember(svc: Service, flow: str, turn: Turn, asked: int) -> str:
-    """Render the turn and remember it as the answer to the request that carried `asked`."""
-    if turn.ended:
-        METRICS.call_finished(turn.session)
-    then = turn.session.asked
-    body = svc.answers.xml(turn.actions, _voice(flow), asked=then, ended=turn.ended)
-    svc.replies.put(turn.session.call_id, Reply(asked, then, body), ended=turn.ended)
-    return body
-
-
-def _late(svc: Service, flow: str, sid: str, asked: int) -> Response:
-    """A request for a wait the call has moved past (a retry, a late answer, the loser of a
-    race), or one the call's wait takes nothing from. A call over: its last answer if this is
-    a retry of the request that got it, else `<Hangup/>`. A call going on: the answer that set
-    its current wait, once the request that moved it has remembered it (waited for while this
-    request's budget lasts; past that, the answer is lost and the flow's error policy answers)."""
-    deadline = g.voice_deadline
-    try:
-        while True:
-            session = svc.calls.get(sid)
-            reply = svc.replies.get(sid)
-            if session is None or not session.active:
-                if reply is not None and reply.asked == asked:
-                    METRICS.webhook_repeated()
-                    return _xml(reply.text)
-                return _xml(twiml.hangup())
-            if reply is not None and reply.then == session.asked:
-                METRICS.webhook_repeated()
-                return _xml(reply.text)
-            if time.monotonic() >= deadline:
-                return _failed(svc, flow, sid, f"no answer remembered for wait {session.asked}")
-            time.sleep(POLL)
-    except Exception:
-        return _failed(svc, flow, sid, "the call's last answer cannot be read")
-
-
-def _unknown(sid: str) -> Response:
-    log.warning("webhook for call %s, which is unknown or long finished", sid)
-    METRICS.webhook_refused("unknown-call")
-    return _xml(twiml.hangup())
-
-
-def _failed(svc: Service, flow: str, sid: str, why: str) -> Response:
-    """Something broke inside: log it with the call id, and answer what the flow's error
-    policy says (`twiml.apology`)."""
-    log.error("call %s (flow %s): %s", sid, flow, why, exc_info=sys.exc_info()[0] is not None)
-    METRICS.error("internal")
-    session = None
-    with suppress(Exception):  # the store may be what failed: the flow's policy is known anyway
-        session = svc.calls.get(sid)
-    try:
-        compiled = svc.registry.get(session.version) if session else svc.registry.current(flow)
-        return _xml(twiml.apology(compiled, session.vars if session else {}, _voice(flow)))
-    except Exception:
-        log.exception("call %s: the flow's error policy cannot be read", sid)
-        return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
+        return _xml(turns.failed(svc, _voice(flow), flow, sid, "internal error"))
 
 
 def _confidence() -> float | None:
