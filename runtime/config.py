@@ -92,7 +92,7 @@ _ENV = {
 }
 
 #: Voices for <Say> where Twilio's default voice does not speak the language.
-DEFAULT_VOICES = {"zh-CN": "Polly.Zhiyu", "cmn-CN": "Polly.Zhiyu"}
+DEFAULT_VOICES = {"zh-CN": "Polly.Zhiyu"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 

@@ -299,7 +299,10 @@ class Registry:
             errors = len(record["errors"])  # type: ignore[arg-type]
             log.warning("deploy of %s refused: %d error(s)", result.source or result.flow, errors)
         for observer in self.observers:
-            observer(result)
+            try:
+                observer(result)
+            except Exception:  # the deploy is done and logged: a watcher of it cannot undo it
+                log.exception("an observer of the deploy of %s failed", result.flow)
         return result
 
     # -- keeping in step ----------------------------------------------------------------------

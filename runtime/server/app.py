@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from runtime.config import RuntimeConfig, load_config
+from runtime.server.api import register as register_api
 from runtime.server.health import health
 from runtime.server.metrics import METRICS
 from runtime.server.service import Service
@@ -57,7 +58,7 @@ def create_app(
     errors.install(app)
     app.register_blueprint(voice)
     app.register_blueprint(health)
-    _register_api(app)
+    register_api(app)
     prompts = Path(config.prompts).resolve()
 
     @app.get("/prompts/<path:name>")
@@ -67,12 +68,6 @@ def create_app(
         return send_from_directory(prompts, name)
 
     return app
-
-
-def _register_api(app: Flask) -> None:
-    from runtime.server.api import register
-
-    register(app)
 
 
 class _Served:

@@ -24,13 +24,11 @@ from gunicorn.app.base import BaseApplication
 
 from runtime.config import RuntimeConfig
 from runtime.errors import RuntimeFault
+from runtime.server import MULTIPROCESS_ENV
 from runtime.store import shared
 from runtime.watch import FlowWatcher
 
 log = logging.getLogger("sce.server")
-
-#: prometheus_client reads it when first imported: set before anything imports the metrics.
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass(frozen=True)

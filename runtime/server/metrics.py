@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from functools import cached_property
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,77 +23,52 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from runtime.registry import DeployResult
+from runtime.server import MULTIPROCESS_ENV
 from runtime.session import Session
 
-#: Set by `sce serve` (runtime.server.gunicorn) before prometheus_client is first imported.
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Webhook latency buckets (seconds): a menu step takes milliseconds, Twilio gives up at 15 s.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
 
 
 def short(version: str) -> str:
+    """A version as the metrics (and people) name it: its first 12 characters."""
     return version[:12]
 
 
 class Metrics:
-    """The server's metrics, created on first use (after `sce serve` chose the mode)."""
+    """The server's metrics, in a registry of their own (the process's default registry also
+    holds the interpreter's metrics, which mean little summed over workers)."""
 
-    @cached_property
-    def registry(self) -> CollectorRegistry:
-        return CollectorRegistry(auto_describe=True)
-
-    @cached_property
-    def _started(self) -> Counter:
-        return Counter(
-            "sce_calls_started",
-            "Calls started, per flow and version.",
-            ["flow", "version"],
-            registry=self.registry,
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        by_version = ["flow", "version"]
+        r = self.registry
+        self._started = Counter(
+            "sce_calls_started", "Calls started, per flow and version.", by_version, registry=r
         )
-
-    @cached_property
-    def _finished(self) -> Counter:
-        return Counter(
-            "sce_calls_finished",
-            "Calls ended, per flow and version.",
-            ["flow", "version"],
-            registry=self.registry,
+        self._finished = Counter(
+            "sce_calls_finished", "Calls ended, per flow and version.", by_version, registry=r
         )
-
-    @cached_property
-    def _latency(self) -> Histogram:
-        return Histogram(
+        self._latency = Histogram(
             "sce_webhook_seconds",
             "Time to answer a voice webhook, per webhook.",
             ["webhook"],
             buckets=BUCKETS,
-            registry=self.registry,
+            registry=r,
         )
-
-    @cached_property
-    def _refused(self) -> Counter:
-        return Counter(
+        self._refused = Counter(
             "sce_webhooks_refused",
             "Webhooks refused (bad signature, malformed, unknown call).",
             ["reason"],
-            registry=self.registry,
+            registry=r,
         )
-
-    @cached_property
-    def _repeated(self) -> Counter:
-        return Counter(
+        self._repeated = Counter(
             "sce_webhooks_repeated",
             "Retried or late webhooks answered with the answer given before.",
-            registry=self.registry,
+            registry=r,
         )
-
-    @cached_property
-    def _deploys(self) -> Counter:
-        return Counter("sce_deploys", "Deploys, per result.", ["result"], registry=self.registry)
-
-    @cached_property
-    def _errors(self) -> Counter:
-        return Counter("sce_errors", "Errors, per kind.", ["kind"], registry=self.registry)
+        self._deploys = Counter("sce_deploys", "Deploys, per result.", ["result"], registry=r)
+        self._errors = Counter("sce_errors", "Errors, per kind.", ["kind"], registry=r)
 
     def call_started(self, session: Session) -> None:
         self._started.labels(session.flow, short(session.version)).inc()

@@ -43,7 +43,6 @@ class Service:
     recordings: Recordings
     answers: Answers = field(default_factory=Answers)
     watcher: FlowWatcher | None = None
-    startup: list[DeployResult] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -80,7 +79,7 @@ class Service:
             Recordings(config.prompts),
         )
         if deploy or watch:
-            service.watcher, service.startup = watch_folder(registry, folder, watch=watch)
+            service.watcher, _ = watch_folder(registry, folder, watch=watch)
         return service
 
     def close(self) -> None:

@@ -77,12 +77,15 @@ def serve(
 def _announce(config: RuntimeConfig, options: Options) -> None:
     from runtime.store import redacted
 
-    where = f"http://{options.host}:{options.port}"
-    say = lambda text: click.echo(text, err=True)  # noqa: E731
-    say(f"sce serve: {where} (store {redacted(config.store)}, flows {config.flows})")
-    say(f"  webhooks  POST {where}/voice/FLOW")
-    say(f"  API       {where}/api/openapi.json   health {where}/healthz")
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    where = f"http://{host}:{options.port}"
+    lines = [
+        f"sce serve: {where} (store {redacted(config.store)}, flows {config.flows})",
+        f"  webhooks  POST {where}/voice/FLOW   status callback POST {where}/voice/FLOW/status",
+        f"  API       {where}/api/openapi.json   health {where}/healthz   {where}/metrics",
+    ]
     if config.verify_signatures and not config.twilio_auth_token:
-        say("  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
+        lines.append("  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
     if not config.api_token:
-        say("  note: SCE_API_TOKEN is not set: the API is read-only")
+        lines.append("  note: SCE_API_TOKEN is not set: the API is read-only")
+    click.echo("\n".join(lines), err=True)

@@ -110,3 +110,15 @@ def test_observers_hear_every_deploy_refused_ones_too(registry: Registry) -> Non
     registry.deploy(loaded(greeting("Hi")))
     registry.deploy(loaded(broken()))
     assert heard == [DEPLOYED, REFUSED]
+
+
+def test_an_observer_that_fails_does_not_undo_the_deploy(
+    registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("metrics are down")
+
+    registry.observers.append(broken)
+    result = registry.deploy(loaded(greeting("Still")))
+    assert result.ok and registry.current("hello").version == result.version
+    assert "observer of the deploy of hello failed" in caplog.text
