@@ -3,6 +3,7 @@ two workers sharing one real Redis while deploys land through the API."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import requests
 
+from runtime import actions as act
+from runtime.scripts.load import load_stubs
+from runtime.simulator import Simulator
 from tests.cli import run
 from tests.runtime.server.conftest import FLOWS
 from tests.runtime.server.phone import API_TOKEN, TWILIO_TOKEN, Phone, new_sid
@@ -61,16 +65,51 @@ def test_a_phone_number_pointed_at_sce_serve_runs_the_flow(tmp_path: Path) -> No
         assert _metric(metrics, "sce_webhook_seconds_count", webhook="gather") == 1
 
 
+def test_scenarios_2_to_5_as_webhook_conversations_with_a_real_gunicorn(tmp_path: Path) -> None:
+    """Scenario 1 and 6 are above and below; the others here, over HTTP, signed."""
+    flows = _flows(tmp_path)
+    env = {**ENV, "TWILIO_WORKFLOW_SID": "WW" + "0" * 32}
+    args = ["--flows", str(flows), "--http", str(flows / "systems.http.yaml")]
+    with sce_serve(args, env, cwd=tmp_path) as server:
+        # 2. a VIP queued with priority and skills, hears the wait, leaves with star
+        phone = Phone(base=server.url, caller="+15551230000")
+        sid, answer = phone.call("agent_queue")
+        queued = phone.press(sid, phone.press(sid, answer, "0"), "1")
+        task = queued.find("Enqueue/Task")
+        assert task is not None and task.attrib["priority"] == "10"
+        assert json.loads(task.text or "")["skills"] == ["cards"]
+        wait_url = queued.find("Enqueue").attrib["waitUrl"]  # type: ignore[union-attr]
+        waiting = phone.waiting(sid, wait_url, queue_time=0, average=130, position=2)
+        assert any("3 minutes" in said for said in waiting.said)
+        assert phone.press(sid, waiting, "*").verbs == ["Leave"]
+        back = phone.dequeued(sid, queued, "leave")
+        assert back.find("Gather") is not None, back.text
+
+        # 3. wrong keys and silence: re-prompted, then an agent
+        sid, answer = phone.call("retries")
+        answer = phone.silence(sid, answer)
+        assert answer.said[0] == "I did not hear anything."
+        answer = phone.press(sid, phone.press(sid, answer, "7"), "5")
+        assert answer.verbs == ["Enqueue"]
+
+        # 4. a complaint: an agent offered, asked before transferring
+        sid, answer = phone.call("complaint")
+        answer = phone.say(sid, answer, "yes please")
+        assert answer.verbs == ["Gather", "Redirect"]
+        assert phone.press(sid, answer, "1").verbs == ["Enqueue"]
+
+        # 5. after hours or not, the server does what the simulator does at this moment
+        sim = Simulator.from_paths([flows], http=load_stubs(flows / "systems.http.yaml"))
+        expected = sim.call("after_hours").waiting_for
+        sid, answer = phone.call("after_hours")
+        verb = {act.Record: "Record", act.Transfer: "Enqueue", act.Gather: "Gather"}
+        assert verb[type(expected)] in answer.verbs, answer.text  # type: ignore[index]
+
+
 def test_more_workers_than_one_need_redis(tmp_path: Path) -> None:
     result = run("serve", "--workers", "2", "--flows", str(_flows(tmp_path)))
     assert result.exit_code == 2
     assert "--redis" in result.stderr
-
-
-def _hours_call(phone: Phone) -> tuple[str, list[str], set[str]]:
-    """Start a hotline call; returns its id, what it heard and which processes answered."""
-    sid, answer = phone.call("hotline")
-    return sid, answer.said, {answer.served_by}
 
 
 def test_two_workers_share_calls_and_a_deploy_changes_no_call_in_progress(
