@@ -17,18 +17,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from runtime.errors import UnknownFlow
 from runtime.store.base import DeployBackend
 from sce.build import Build, build
+from sce.clock import iso_now
 from sce.compiler import CompiledFlow
 from sce.compiler.ir import IRError
 from sce.diagnostics import Diagnostic, Severity
 from sce.lint import Settings
 from sce.loader import LoadedFlow, load_path
-from sce.report import location
+from sce.report import diagnostic_line
 
 log = logging.getLogger("sce.deploy")
 
@@ -68,22 +68,14 @@ class DeployResult:
             "source": self.source,
             "digest": self.digest,
             "errors": [
-                _diagnostic_text(d) for d in self.diagnostics if d.severity is Severity.ERROR
+                diagnostic_line(d) for d in self.diagnostics if d.severity is Severity.ERROR
             ],
         }
-
-
-def _diagnostic_text(d: Diagnostic) -> str:
-    return f"{location(d)}: {d.code} {d.message}"
 
 
 def _digest(loaded: LoadedFlow) -> str | None:
     text = loaded.source.text
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() if text else None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Registry:
@@ -288,7 +280,7 @@ class Registry:
 
     def _record(self, result: DeployResult) -> DeployResult:
         """Log the deploy (and what it did) in the backend and in the process's log."""
-        result.when = _now()
+        result.when = iso_now()
         record = result.to_data()
         self.backend.append_log(record)
         if result.ok:

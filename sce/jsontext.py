@@ -3,6 +3,9 @@
 `json.loads` is fast but knows no positions, so positions are found only when a diagnostic needs
 one: `JsonPositions` scans the text once and maps every JSON pointer to the line and column of its
 key (object members) or value (array items). The same scan finds duplicate keys with their place.
+
+The other way, `unwritable` finds what in data no UTF-8 JSON file can hold, and `to_json` writes
+data as the project's JSON files hold it.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def parse(text: str) -> tuple[object, list[DuplicateKey]]:
     """Parse JSON text; raise JsonSyntaxError with an offset. Duplicate keys are returned."""
     data, dups = _parse(text)
     lone = _lone_surrogate(text)
-    if lone is not None and has_surrogate(data):
+    if lone is not None and unwritable(data) is not None:
         # Valid JSON, but half of a UTF-16 pair is no character: no UTF-8 file can hold it.
         escape = text[lone : lone + 6]
         raise JsonSyntaxError(f"{escape} is half of a UTF-16 surrogate pair, not a character", lone)
@@ -99,6 +102,33 @@ def _lone_surrogate(text: str) -> int | None:
             return pending if pending is not None else m.start()
         pending = m.start()
     return pending
+
+
+def unwritable(value: object) -> tuple[str, str] | None:
+    """(JSON pointer, why) of the first value that no UTF-8 JSON file can hold, or None: text
+    with half of a UTF-16 surrogate pair (JSON's "\\ud800" parses to one), or a number that is
+    not finite (a Python NaN)."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        ptr, v = stack.pop()
+        if isinstance(v, str) and _SURROGATE.search(v):
+            return ptr, "the text holds half of a UTF-16 surrogate pair, which is not a character"
+        if isinstance(v, float) and not math.isfinite(v):
+            return ptr, f"the number {v} is not allowed in a flow; use a finite number"
+        if isinstance(v, dict):
+            for key, x in reversed(v.items()):
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return ptr, f"the key {key!r} holds half of a UTF-16 surrogate pair"
+                stack.append((f"{ptr}/{escape_pointer(str(key))}", x))
+        elif isinstance(v, list):
+            stack.extend((f"{ptr}/{i}", x) for i, x in reversed(list(enumerate(v))))
+    return None
+
+
+def to_json(data: object) -> str:
+    """`data` as the project's JSON files hold it: indented by 2, UTF-8 as is (Chinese prompts
+    stay readable), ending with a newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def has_surrogate(value: object) -> bool:

@@ -74,12 +74,17 @@ def render_text(
 ) -> str:
     lines: list[str] = []
     for d in diagnostics:
-        lines.append(f"{location(d)}: {d.code} {d.message}")
+        lines.append(diagnostic_line(d))
         if d.code in SNIPPET_CODES and sources and d.line:
             lines.extend(_snippet(sources.get(d.path or ""), d.line, d.column or 1))
     if summary:
         lines.append(summary_line(diagnostics, files_checked))
     return "".join(line + "\n" for line in lines)
+
+
+def diagnostic_line(d: Diagnostic) -> str:
+    """`path:line:col: CODE message`, the line `sce lint` prints for a diagnostic."""
+    return f"{location(d)}: {d.code} {d.message}"
 
 
 def location(d: Diagnostic) -> str:
@@ -168,6 +173,33 @@ def diagnostic_to_json(d: Diagnostic) -> dict[str, object]:
         "pointer": d.pointer,
         "node": d.node,
     }
+
+
+def diagnostic_from_json(data: Mapping[str, object]) -> Diagnostic:
+    """A diagnostic back from its JSON object (what `sce deploy --server` gets from the API).
+    A field of the wrong type, as another server might send, is left empty, never trusted."""
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    def number(key: str) -> int | None:
+        value = data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    warning = data.get("severity") == Severity.WARNING.value
+    return Diagnostic(
+        code=text("code") or "",
+        message=text("message") or "",
+        pointer=text("pointer") or "",
+        node=text("node"),
+        severity=Severity.WARNING if warning else Severity.ERROR,
+        path=text("path"),
+        line=number("line"),
+        column=number("column"),
+        end_line=number("end_line"),
+        end_column=number("end_column"),
+    )
 
 
 def _rule_name(code: str) -> str | None:

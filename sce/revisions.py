@@ -17,27 +17,25 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import math
 import os
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sce import canonical
-from sce.diagnostics import Diagnostic, escape_pointer
-from sce.errors import BadFlowDocument, FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
+from sce.clock import iso_now
+from sce.diagnostics import Diagnostic
+from sce.errors import FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
 from sce.files import write_atomic
-from sce.jsontext import has_surrogate
-from sce.loader import LoadedFlow, load_bytes, load_data, load_path
+from sce.flowdoc import FLOW_ID, bad_document, flow_id_of, render
+from sce.jsontext import to_json
+from sce.loader import LoadedFlow, load_bytes, load_path, load_text
 from sce.model import flow_to_data
-from sce.report import diagnostic_to_json
-from sce.schema.document import SCHEMA, ecma_regex
+from sce.report import diagnostic_to_json, location
 
-FLOW_ID = ecma_regex(SCHEMA["$defs"]["flowId"]["pattern"])
 REVISION_SUFFIX = ".revision"
 _REVISION_NAME = re.compile(r"([0-9]+)\.revision")
 #: Who records the states found in the working files that no save through here wrote.
@@ -64,10 +62,11 @@ class RevisionInfo:
 @dataclass(frozen=True)
 class Revision(RevisionInfo):
     """A recorded state with its document (None if the file on disk held no JSON object or
-    DSL that parsed; `text` then keeps what it held)."""
+    DSL that parsed; `text` then keeps what it held, and `format` how to read it again)."""
 
     document: dict[str, object] | None = None
     text: str | None = None
+    format: str | None = None
 
     @property
     def info(self) -> RevisionInfo:
@@ -75,7 +74,7 @@ class Revision(RevisionInfo):
 
     def to_data(self) -> dict[str, object]:
         data = {**super().to_data(), "document": self.document}
-        return data if self.text is None else {**data, "text": self.text}
+        return data if self.text is None else {**data, "text": self.text, "format": self.format}
 
 
 @dataclass
@@ -141,10 +140,6 @@ def etag_of(raw: bytes) -> str:
     return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class FlowRepository:
     """A folder of flows and the history of each (see the module's docstring)."""
 
@@ -179,17 +174,35 @@ class FlowRepository:
 
     def revision(self, flow_id: str, number: int) -> Revision:
         with self._locked():
-            if number not in self._history(flow_id):
-                raise RevisionNotFound(f"flow '{flow_id}' has no revision {number}")
-            return self._read(flow_id, number)
+            return self._kept(flow_id, number)
+
+    def load(self, flow_id: str, revision: int | None = None) -> tuple[LoadedFlow, int]:
+        """A revision of a flow (default: the current one), loaded, and its number: read under
+        the lock, so that the number is that of the content. The current revision is loaded
+        from its working file, so that diagnostics name that file with line and column, and a
+        runtime restarted on the folder finds the text it deployed unchanged; an earlier one as
+        the history keeps it, named `<id>@<revision>.json` (`.flow` for DSL that did not parse).
+        """
+        with self._locked():
+            work, last = self._sync(flow_id)
+            if work is not None and last is not None and revision in (None, last.revision):
+                return work.loaded, last.revision
+            if revision is None:
+                raise FlowNotFound(f"there is no flow '{flow_id}'")
+            kept = self._kept(flow_id, revision)
+        name = f"{flow_id}@{kept.revision}"
+        if kept.document is not None:
+            return load_text(to_json(kept.document), f"{name}.json", "json"), kept.revision
+        fmt = kept.format or "json"
+        return load_text(kept.text or "", f"{name}.{fmt}", fmt), kept.revision
 
     # -- writing ----------------------------------------------------------------------------
 
     def create(self, document: object, *, author: str, message: str = "") -> StoredFlow:
         """Store a new flow under the id in `document["flow"]`; its history, if it was deleted
         before, goes on from where it stopped."""
-        flow_id = _flow_id(document)
-        text, loaded = _render(document)
+        flow_id = flow_id_of(document)
+        text, loaded = render(document)
         with self._locked():
             if self._sync(flow_id)[0] is not None:
                 raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
@@ -207,10 +220,10 @@ class FlowRepository:
         to match; a draft with errors is written as it is and the twin left alone (the result
         says `twin_stale`). Saving what is already there records nothing.
         """
-        named = _flow_id(document)
+        named = flow_id_of(document)
         if named != flow_id:
-            raise _bad(f"the document is flow '{named}', not '{flow_id}'", "/flow")
-        text, loaded = _render(document)
+            raise bad_document(f"the document is flow '{named}', not '{flow_id}'", "/flow")
+        text, loaded = render(document)
         with self._locked():
             current = self._checked(flow_id, if_match)
             etag = etag_of(text.encode())
@@ -303,8 +316,8 @@ class FlowRepository:
                 )
         elif last is None or last.deleted or last.etag != work.etag:
             document = work.loaded.data
-            text = work.loaded.source.text if document is None else None
-            last = self._record(flow_id, DISK, "changed on disk", work.etag, document, text=text)
+            text = (work.loaded.source.text, work.formats[0]) if document is None else None
+            last = self._record(flow_id, DISK, "changed on disk", work.etag, document, raw=text)
         return work, last
 
     def _working(self, flow_id: str) -> _Working | None:
@@ -343,16 +356,24 @@ class FlowRepository:
         document: dict[str, object] | None,
         *,
         deleted: bool = False,
-        text: str | None = None,
+        raw: tuple[str, str] | None = None,
     ) -> Revision:
-        """Write the next revision of a flow (before its working file changes)."""
+        """Write the next revision of a flow (before its working file changes); `raw` is the
+        text and format of a working file that holds no document."""
         numbers = self._numbers(flow_id)
         number = numbers[-1] + 1 if numbers else 1
-        revision = Revision(flow_id, number, author, _now(), message, etag, deleted, document, text)
+        text, fmt = raw or (None, None)
+        revision = Revision(
+            flow_id, number, author, iso_now(), message, etag, deleted, document, text, fmt
+        )
         self._revision_path(flow_id, number).parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps(revision.to_data(), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(self._revision_path(flow_id, number), body)
+        write_atomic(self._revision_path(flow_id, number), to_json(revision.to_data()))
         return revision
+
+    def _kept(self, flow_id: str, number: int) -> Revision:
+        if number not in self._history(flow_id):
+            raise RevisionNotFound(f"flow '{flow_id}' has no revision {number}")
+        return self._read(flow_id, number)
 
     def _read(self, flow_id: str, number: int) -> Revision:
         data = json.loads(self._revision_path(flow_id, number).read_text(encoding="utf-8"))
@@ -372,68 +393,11 @@ class FlowRepository:
         return self.history / flow_id / f"{number:06d}{REVISION_SUFFIX}"
 
 
-# -- documents ----------------------------------------------------------------------------------
-
-
-def _flow_id(document: object) -> str:
-    """The id of a document that may be stored (even as a draft), or BadFlowDocument."""
-    if not isinstance(document, dict):
-        raise _bad("a flow document must be a JSON object with 'flow', 'start' and 'nodes'", "")
-    flow_id = document.get("flow")
-    if not isinstance(flow_id, str) or not FLOW_ID.match(flow_id):
-        shown = json.dumps(flow_id, ensure_ascii=False)[:140] if "flow" in document else "none"
-        raise _bad(
-            f"the flow id {shown} is not valid: use letters, digits, '_', '.' and '-', starting "
-            "with a letter or '_' (at most 128)",
-            "/flow",
-        )
-    return flow_id
-
-
-def _render(document: dict[str, object]) -> tuple[str, LoadedFlow]:
-    """The text to write for a document (canonical if it is a sound flow), and how it loads."""
-    problem = _not_json(document)
-    if problem is not None:
-        raise _bad(problem[1], problem[0])
-    loaded = load_data(document)
-    if loaded.flow is not None:
-        ref = document.get("$schema")
-        return canonical.to_json(loaded.flow, ref if isinstance(ref, str) else None), loaded
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n", loaded
-
-
-def _not_json(value: object) -> tuple[str, str] | None:
-    """(pointer, message) of the first value no UTF-8 JSON file can hold, if any."""
-    stack: list[tuple[str, object]] = [("", value)]
-    while stack:
-        ptr, v = stack.pop()
-        if isinstance(v, str) and has_surrogate(v):
-            return ptr, "the text holds half of a UTF-16 surrogate pair, which is not a character"
-        if isinstance(v, float) and not math.isfinite(v):
-            return ptr, f"the number {v} is not allowed in a flow; use a finite number"
-        if isinstance(v, dict):
-            for key, x in reversed(v.items()):
-                if has_surrogate(key):
-                    return ptr, f"the key {key!r} holds half of a UTF-16 surrogate pair"
-                stack.append((f"{ptr}/{escape_pointer(str(key))}", x))
-        elif isinstance(v, list):
-            stack.extend((f"{ptr}/{i}", x) for i, x in reversed(list(enumerate(v))))
-    return None
-
-
-def _bad(message: str, ptr: str) -> BadFlowDocument:
-    where = f" (at '{ptr}')" if ptr else ""
-    diagnostic = Diagnostic("SCE002", message, pointer=ptr)
-    return BadFlowDocument(message + where, [diagnostic])
-
-
 def _summary(flow_id: str, work: _Working, last: Revision) -> FlowSummary:
     data = work.loaded.data or {}
     title = data.get("title")
     first = work.loaded.diagnostics[0] if work.loaded.diagnostics else None
-    error = None
-    if first is not None:
-        error = f"{first.path}:{first.line}:{first.column}: {first.message}"
+    error = None if first is None else f"{location(first)}: {first.message}"
     return FlowSummary(
         id=flow_id,
         title=title if isinstance(title, str) else None,

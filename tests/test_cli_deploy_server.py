@@ -21,23 +21,18 @@ from werkzeug.serving import make_server
 from runtime.server.app import create_app
 from runtime.server.service import Service
 from tests.cli import run, write
-from tests.runtime.server.conftest import (  # noqa: F401  (fixtures)
-    app,
-    flows_dir,
-    server_config,
-    service,
-)
+from tests.runtime.server.fixtures import broken_hotline, renewed_hotline
 from tests.runtime.server.phone import API_TOKEN
-
-OLD_WELCOME = "Welcome to the Example hotline."
-NEW_WELCOME = "Welcome to the renewed hotline."
 
 
 @contextmanager
 def serve(wsgi: Flask) -> Iterator[str]:
     """An app on a real HTTP server on a free port of 127.0.0.1, in a thread; its URL."""
     server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutting it down at the end of a test takes no half second.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -47,25 +42,19 @@ def serve(wsgi: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def url(app: Flask) -> Iterator[str]:  # noqa: F811
+def url(app: Flask) -> Iterator[str]:
     with serve(app) as base:
         yield base
 
 
 @pytest.fixture
-def drafts(
-    flows_dir: Path,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> Path:
+def drafts(flows_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Drafts of the hotline beside the server's flows, the shell in their parent folder, the
     token in the environment as operators set it."""
     monkeypatch.chdir(flows_dir.parent)
     monkeypatch.setenv("SCE_API_TOKEN", API_TOKEN)
-    text = (flows_dir / "hotline.flow").read_text(encoding="utf-8")
-    renewed = text.replace(OLD_WELCOME, NEW_WELCOME)
-    write(Path("drafts", "hotline.flow"), renewed)
-    ghost = renewed.replace('{ key = "1", next -> opening_hours }', '{ key = "1", next -> ghost }')
-    write(Path("drafts", "broken", "hotline.flow"), ghost)
+    write(Path("drafts", "hotline.flow"), renewed_hotline(flows_dir))
+    write(Path("drafts", "broken", "hotline.flow"), broken_hotline(flows_dir))
     return Path("drafts")
 
 
@@ -102,7 +91,7 @@ def test_a_broken_flow_prints_its_errors_like_lint_and_the_live_version_stays(
 ) -> None:
     old = live(url)
     broken = drafts / "broken" / "hotline.flow"
-    result = run("deploy", broken, drafts / "hotline.flow", "--server", url)
+    result = run("deploy", broken, drafts / "hotline.flow", "--server", url, "-o", "deploy.json")
     assert result.exit_code == 1
     lint = run("lint", broken)
     ghost = next(line for line in lint.stdout.splitlines() if " SCE102 " in line)
@@ -111,6 +100,11 @@ def test_a_broken_flow_prints_its_errors_like_lint_and_the_live_version_stays(
     lines = result.stdout.splitlines()
     assert lines[0] == f"refused {broken}: 1 error, the live version stays"
     assert lines[1].startswith("deployed hotline ")  # the good one after it still went
+    # The results file says it as `sce deploy --to` writes it: errors as `sce lint` prints them.
+    refused, deployed = json.loads(Path("deploy.json").read_text(encoding="utf-8"))
+    assert (refused["result"], refused["errors"]) == ("refused", [ghost])
+    assert (deployed["result"], deployed["errors"]) == ("deployed", [])
+    assert refused["file"] == str(broken)
 
     only_broken = run("deploy", broken, "--server", url)
     assert only_broken.exit_code == 1
@@ -130,10 +124,7 @@ def test_a_wrong_or_missing_token_is_a_clear_error(
     assert live(url) == old
 
 
-def test_a_read_only_server_says_so(
-    service: Service,  # noqa: F811
-    drafts: Path,
-) -> None:
+def test_a_read_only_server_says_so(service: Service, drafts: Path) -> None:
     with serve(create_app(replace(service.config, api_token=None), service=service)) as base:
         result = run("deploy", drafts / "hotline.flow", "--server", base)
         assert result.exit_code == 2

@@ -14,6 +14,7 @@ from sce.report import (
     SARIF_SCHEMA,
     ExitCode,
     OutputFormat,
+    diagnostic_from_json,
     diagnostic_to_json,
     github_command,
     render,
@@ -167,6 +168,14 @@ def test_json_objects_have_stable_keys() -> None:
 
 def test_json_unknown_code_has_no_name() -> None:
     assert diagnostic_to_json(Diagnostic("XYZ1", "m"))["name"] is None
+
+
+def test_json_objects_read_back_as_the_same_diagnostics() -> None:
+    # What `sce deploy --server` does with the diagnostics the API answers.
+    for d in FINDINGS:
+        assert diagnostic_from_json(json.loads(json.dumps(diagnostic_to_json(d)))) == d
+    odd = {"code": "SCE102", "message": "m", "line": "3", "severity": "fatal", "node": 7}
+    assert diagnostic_from_json(odd) == Diagnostic("SCE102", "m")
 
 
 # -- github -----------------------------------------------------------------------------------

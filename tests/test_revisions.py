@@ -133,6 +133,39 @@ def test_saving_what_is_there_records_nothing(repo: FlowRepository) -> None:
     assert len(repo.revisions("balance")) == 1
 
 
+def test_load_gives_a_revision_with_its_number(repo: FlowRepository, folder: Path) -> None:
+    first = repo.get("balance")
+    loaded, number = repo.load("balance")
+    # The current revision is its working file: diagnostics name it, a restart sees it unchanged.
+    assert (loaded.path, number, loaded.data) == (str(folder / "balance.json"), 1, first.document)
+    document = copy.deepcopy(first.document)
+    document["title"] = "余额"
+    repo.save("balance", document, if_match=first.etag, author="ann")
+    assert repo.load("balance")[1] == 2 and repo.load("balance", 2)[0].path == loaded.path
+    old, number = repo.load("balance", 1)
+    assert (old.path, number, old.data) == ("balance@1.json", 1, first.document) and old.ok
+    with pytest.raises(RevisionNotFound):
+        repo.load("balance", 3)
+    repo.delete("balance", if_match=repo.get("balance").etag, author="ann")
+    with pytest.raises(FlowNotFound):
+        repo.load("balance")
+    assert repo.load("balance", 2)[0].data == document
+    with pytest.raises(FlowNotFound):
+        repo.load("nothing", 1)
+
+
+def test_a_file_that_held_no_flow_loads_again_in_its_format(
+    repo: FlowRepository, folder: Path
+) -> None:
+    (folder / "draft.flow").write_text("flow draft {\n  start ->\n}\n", encoding="utf-8")
+    repo.list()
+    (folder / "draft.flow").write_text("flow draft {}\n", encoding="utf-8")
+    assert repo.revision("draft", 1).format == "flow"
+    loaded, number = repo.load("draft", 1)
+    assert (loaded.path, number, loaded.data) == ("draft@1.flow", 1, None)
+    assert (loaded.diagnostics[0].code, loaded.diagnostics[0].line) == ("SCE001", 3)
+
+
 def race(saves: list) -> tuple[list[StoredFlow], list[StaleRevision]]:
     """Run the saves at the same moment; return who won and who was refused."""
     won: list[StoredFlow] = []
@@ -303,8 +336,9 @@ def test_a_flow_removed_on_disk_is_recorded_as_deleted(repo: FlowRepository, fol
         ([hotline_2()], ""),
         ("flow hotline_2 {}", ""),
         ({**hotline_2(), "title": "半个\ud800字"}, "/title"),
+        ({**hotline_2(), "nodes": {"bye": {"type": "hangup", "x": float("nan")}}}, "/nodes/bye/x"),
     ],
-    ids=["parent folder", "empty", "newline", "missing", "list", "text", "lone surrogate"],
+    ids=["parent folder", "empty", "newline", "missing", "list", "text", "lone surrogate", "NaN"],
 )
 def test_documents_that_cannot_be_stored_are_refused(
     repo: FlowRepository, folder: Path, document: object, pointer: str

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from runtime.config import RuntimeConfig, load_config
+from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
 from runtime.server.api import register as register_api
 from runtime.server.health import health
 from runtime.server.metrics import METRICS
@@ -55,7 +56,15 @@ def create_app(
     app.extensions["sce.flows"] = service.flows
     app.extensions["sce.settings"] = service.registry.settings
     app.wsgi_app = _Served(app.wsgi_app)  # type: ignore[method-assign]
-    errors.install(app)
+    errors.install(
+        app,
+        extra={
+            UnknownFlow: 404,
+            UnknownCall: 404,
+            StoreUnavailable: 503,
+            SessionConflict: (409, "another event moved this call on meanwhile; send yours again"),
+        },
+    )
     app.register_blueprint(voice)
     app.register_blueprint(health)
     register_api(app)

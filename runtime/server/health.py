@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify
 from runtime.errors import StoreUnavailable, UnknownFlow
 from runtime.server.metrics import METRICS, ActiveCalls
 from runtime.server.service import service
+from sce.api.errors import ApiError, error_response
 
 health = Blueprint("health", __name__)
 
@@ -18,9 +19,7 @@ def healthz() -> Response:
     try:
         active = svc.store.active_count()
     except StoreUnavailable as e:
-        response = jsonify({"ok": False, "errors": [{"message": e.message}], "status": 503})
-        response.status_code = 503
-        return response
+        return error_response(ApiError(503, e.message))
     return jsonify(
         {
             "ok": True,

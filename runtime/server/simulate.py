@@ -30,14 +30,13 @@ from flask import Blueprint, Response, jsonify, url_for
 from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Calls, Turn
-from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
 from runtime.server.service import Service, service
 from runtime.session import Session
 from runtime.simulator import parse_moment
 from runtime.store.replies import Reply
 from sce.api.auth import require_writer
-from sce.api.checks import json_body, posted_draft, text_field
-from sce.api.errors import ApiError, error_response
+from sce.api.errors import ApiError
+from sce.api.requests import json_body, posted_draft, text_field
 
 simulate = Blueprint("simulate", __name__)
 
@@ -49,24 +48,6 @@ TRANSFER_OUTCOMES = ("completed", "failed", "left")
 EVENT_TYPES = ("digits", "speech", "timeout", "hangup", "recording", "queue", "transfer")
 MAX_NUMBER = 64
 MAX_TEXT = 2000
-
-
-@simulate.errorhandler(UnknownFlow)
-@simulate.errorhandler(UnknownCall)
-def _unknown(error: UnknownFlow | UnknownCall) -> Response:
-    return error_response(ApiError(404, error.message))
-
-
-@simulate.errorhandler(SessionConflict)
-def _conflict(error: SessionConflict) -> Response:
-    return error_response(
-        ApiError(409, "another event moved this call on at the same moment; send yours again")
-    )
-
-
-@simulate.errorhandler(StoreUnavailable)
-def _unavailable(error: StoreUnavailable) -> Response:
-    return error_response(ApiError(503, error.message))
 
 
 @dataclass

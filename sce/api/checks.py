@@ -2,31 +2,23 @@
 `sce compile` check a file, through `sce.build.build`, so the designer's check button and the
 command line never disagree. Both are open to readers: they change nothing.
 
-A draft comes as `{"document": {...}}` (what the designer holds) or as
-`{"text": "...", "format": "json"|"flow", "path": "name"}` (a file's text: DSL diagnostics then
-carry line and column, and `path` is what they name). `json_body` and `posted_draft` are how
-every endpoint of the API reads its body, so a bad one gets the same 400 everywhere.
+The draft is read as every endpoint reads one (`sce.api.requests.posted_draft`): a document,
+or a file's text whose diagnostics then carry line and column.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
-from sce import jsontext
 from sce.api.errors import ApiError
+from sce.api.requests import json_body, posted_draft
 from sce.build import build
 from sce.lint import Settings
-from sce.loader import LoadedFlow, format_of, load_data, load_text
 from sce.report import diagnostic_to_json
-from sce.source import Source
 
 checks = Blueprint("checks", __name__)
-
-#: Formats of a posted flow text.
-FORMATS = ("json", "flow")
 
 
 @checks.post("/api/lint")
@@ -63,109 +55,3 @@ def compile_draft() -> dict[str, object]:
 def lint_settings() -> Settings | None:
     """The lint settings of the server (those of its flows folder)."""
     return current_app.extensions.get("sce.settings")  # type: ignore[no-any-return]
-
-
-# -- reading bodies ------------------------------------------------------------------------------
-
-
-def json_body(*, optional: bool = False) -> dict[str, object]:
-    """The request's body as a JSON object. An empty body is `{}` when `optional`; anything
-    else that is not one object (no JSON, not UTF-8, a repeated key, a list) is a 400 that says
-    where; a body over the app's limit is a 413 (Flask's MAX_CONTENT_LENGTH)."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        if optional:
-            return {}
-        raise ApiError(400, "the body is empty: send a JSON object")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ApiError(
-            400, f"the body is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})"
-        ) from None
-    try:
-        data, duplicates = jsontext.parse(text)
-    except jsontext.JsonSyntaxError as e:
-        line, column = Source(None, text).line_col(e.offset)
-        raise ApiError(
-            400, f"the body is not JSON: {e.message} (line {line}, column {column})"
-        ) from None
-    if duplicates:
-        first = duplicates[0]
-        line, column = Source(None, text).line_col(first.offset)
-        raise ApiError(
-            400,
-            f"the body repeats the key at '{first.pointer}' (line {line}, column {column}); "
-            "a key may appear once in an object",
-        )
-    if not isinstance(data, dict):
-        raise ApiError(400, f"the body must be a JSON object, not {_kind(data)}")
-    return data
-
-
-def posted_draft(body: Mapping[str, object]) -> LoadedFlow:
-    """The flow a body carries, loaded (sound or not: a draft's problems are diagnostics):
-    `document`, or `text` with `format` (default: from `path`'s suffix, else json)."""
-    path = text_field(body, "path")
-    fmt = text_field(body, "format")
-    if fmt is not None and fmt not in FORMATS:
-        raise ApiError(400, f"/format must be one of {', '.join(FORMATS)}, not '{fmt}'")
-    if ("document" in body) == ("text" in body):
-        raise ApiError(
-            400, "send the flow as 'document' (an object) or as 'text' (a string): one of them"
-        )
-    if "document" in body:
-        document = body["document"]
-        if not isinstance(document, dict):
-            raise ApiError(400, f"/document must be a flow object, not {_kind(document)}")
-        return load_data(document, path)
-    text = text_field(body, "text", required=True)
-    return load_text(text, path, fmt or (format_of(path) if path else None) or "json")
-
-
-def text_field(
-    body: Mapping[str, object], name: str, *, required: bool = False, limit: int | None = None
-) -> str | None:
-    """The string at `/name` (None when absent or null and not `required`), else a 400."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ApiError(400, f"/{name} is missing: it must be a string")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"/{name} must be a string, not {_kind(value)}")
-    if limit is not None and len(value) > limit:
-        raise ApiError(400, f"/{name} is too long ({len(value)} characters; at most {limit})")
-    return value
-
-
-def int_field(
-    body: Mapping[str, object], name: str, *, minimum: int = 0, maximum: int | None = None
-) -> int | None:
-    """The integer at `/name` (None when absent or null) within bounds, else a 400."""
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ApiError(400, f"/{name} must be a whole number, not {_kind(value)}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise ApiError(400, f"/{name} must be at least {minimum}{upper}, not {value}")
-    return value
-
-
-def _kind(value: object) -> str:
-    """How a JSON value is called in messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"

@@ -6,7 +6,9 @@ send it back as `If-Match`, and one based on an older version gets 412 with the 
 (under `"current"`, and its ETag in the header) instead of overwriting someone else's work. A
 write without `If-Match` gets 428: a client that does not say what it read cannot be checked.
 
-The repository is `current_app.extensions["sce.flows"]`; this package never imports the runtime.
+The repository's refusals (no such flow, a stale ETag, a taken id) propagate from the views and
+get their status from `sce.api.errors`. The repository is `current_app.extensions["sce.flows"]`;
+this package never imports the runtime.
 """
 
 from __future__ import annotations
@@ -14,16 +16,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from sce.api.auth import writer
-from sce.api.checks import json_body, text_field
-from sce.api.errors import ApiError, error_response
-from sce.errors import (
-    BadFlowDocument,
-    FlowExists,
-    FlowNotFound,
-    RevisionNotFound,
-    SceError,
-    StaleRevision,
-)
+from sce.api.errors import ApiError
+from sce.api.requests import json_body, query_int, text_field
 from sce.flowdiff import diff
 from sce.revisions import FlowRepository, StoredFlow
 
@@ -32,34 +26,12 @@ flows = Blueprint("flows", __name__)
 #: Longest save message and author name kept in the history.
 MAX_MESSAGE = 2000
 MAX_AUTHOR = 200
+#: Highest revision number a query may name.
+MAX_REVISION = 999_999_999
 
 
 def repository() -> FlowRepository:
     return current_app.extensions["sce.flows"]  # type: ignore[no-any-return]
-
-
-def repository_error(error: SceError) -> ApiError:
-    """The HTTP answer to a repository's refusal (a stale save carries the current revision)."""
-    if isinstance(error, StaleRevision):
-        current = error.current
-        return ApiError(
-            412, error.message, extra={"current": current.to_data()}, headers={"ETag": current.etag}
-        )
-    if isinstance(error, FlowNotFound | RevisionNotFound):
-        return ApiError(404, error.message)
-    if isinstance(error, FlowExists):
-        return ApiError(409, error.message)
-    if isinstance(error, BadFlowDocument):
-        return ApiError(400, error.message, error.diagnostics)
-    raise error
-
-
-def _refused(error: SceError) -> Response:
-    return error_response(repository_error(error))
-
-
-for _refusal in (StaleRevision, FlowNotFound, RevisionNotFound, FlowExists, BadFlowDocument):
-    flows.register_error_handler(_refusal, _refused)
 
 
 @flows.get("/api/flows")
@@ -127,9 +99,12 @@ def get_revision(flow_id: str, number: int) -> dict[str, object]:
 def diff_revisions(flow_id: str) -> dict[str, object]:
     """What changed from revision `from` to revision `to` (default: the newest)."""
     repo = repository()
-    start = _revision_arg("from", required=True)
-    end = _revision_arg("to") or repo.revisions(flow_id)[0].revision
-    old = repo.revision(flow_id, start)  # type: ignore[arg-type]
+    start = query_int("from", default=None, minimum=1, maximum=MAX_REVISION)
+    if start is None:
+        raise ApiError(400, "the query needs 'from', a revision number")
+    end = query_int("to", default=None, minimum=1, maximum=MAX_REVISION)
+    end = end or repo.revisions(flow_id)[0].revision
+    old = repo.revision(flow_id, start)
     new = repo.revision(flow_id, end)
     return {
         "flow": flow_id,
@@ -175,14 +150,3 @@ def _if_match() -> str:
     if value == "*":
         raise ApiError(428, "If-Match must name the ETag you read, not '*'")
     return value if value.startswith(('"', "W/")) else f'"{value}"'
-
-
-def _revision_arg(name: str, *, required: bool = False) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        if required:
-            raise ApiError(400, f"the query needs '{name}', a revision number")
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9 or int(value) < 1:
-        raise ApiError(400, f"'{name}' must be a revision number (1 or more), not '{value}'")
-    return int(value)

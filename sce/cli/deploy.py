@@ -36,7 +36,7 @@ from sce.diagnostics import Diagnostic, Severity
 from sce.files import write_atomic
 from sce.lint import load_settings
 from sce.loader import format_of, load_bytes
-from sce.report import ExitCode
+from sce.report import ExitCode, diagnostic_from_json, diagnostic_line
 
 #: Seconds to wait for a server's answer to one deploy.
 SERVER_TIMEOUT = 60
@@ -165,22 +165,34 @@ def _deploy_to_server(
         status, answer = _post(f"{url}/api/deploys", body, token)
         if status == 422 and isinstance(answer.get("deploy"), dict):
             refused += 1
-            diagnostics = [_diagnostic(e) for e in _errors(answer) if "code" in e]
+            diagnostics = [
+                diagnostic_from_json(e) for e in _entries(answer, "errors") if "code" in e
+            ]
             print_diagnostics(diagnostics)
             errors = sum(d.severity is Severity.ERROR for d in diagnostics)
             click.echo(
                 f"refused {path}: {errors} error{'s' * (errors != 1)}, the live version stays"
             )
-            records.append({"file": str(path), **answer["deploy"]})
+            records.append(_record(path, answer["deploy"], diagnostics))
             continue
         if status != 200 or answer.get("ok") is not True:
-            messages = "; ".join(str(e.get("message")) for e in _errors(answer))
+            messages = "; ".join(str(e.get("message")) for e in _entries(answer, "errors"))
             raise CliError(f"{url} refused {path} ({status}): {messages or 'no reason given'}")
         version = str(answer.get("version"))[:12]
         click.echo(f"{answer.get('result')} {answer.get('flow')} {version} -> {url}")
-        answer.pop("ok")
-        records.append({"file": str(path), **answer})
+        diagnostics = [diagnostic_from_json(e) for e in _entries(answer, "diagnostics")]
+        deployed = {k: v for k, v in answer.items() if k not in ("ok", "diagnostics")}
+        records.append(_record(path, deployed, diagnostics))
     return records, refused
+
+
+def _record(
+    path: Path, deploy: dict[str, object], diagnostics: list[Diagnostic]
+) -> dict[str, object]:
+    """A result as `-o` writes it, as with --to: the deploy's fields, and its errors as
+    `sce lint` prints them."""
+    errors = [diagnostic_line(d) for d in diagnostics if d.severity is Severity.ERROR]
+    return {"file": str(path), **deploy, "errors": errors}
 
 
 def _post(url: str, body: dict[str, object], token: str | None) -> tuple[int, dict[str, object]]:
@@ -210,24 +222,8 @@ def _post(url: str, body: dict[str, object], token: str | None) -> tuple[int, di
     return status, answer
 
 
-def _errors(answer: dict[str, object]) -> list[dict[str, object]]:
-    """The entries of an answer's `errors` (the API's error shape)."""
-    entries = answer.get("errors")
+def _entries(answer: dict[str, object], key: str) -> list[dict[str, object]]:
+    """The objects of the list `answer[key]` (`errors` of the API's error shape, or the
+    `diagnostics` of a deploy), whatever else the list holds."""
+    entries = answer.get(key)
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-
-def _diagnostic(entry: dict[str, object]) -> Diagnostic:
-    """A diagnostic back from the JSON the API gives it as (`diagnostic_to_json`)."""
-    warning = entry.get("severity") == Severity.WARNING.value
-    return Diagnostic(
-        code=str(entry["code"]),
-        message=str(entry.get("message", "")),
-        pointer=str(entry.get("pointer") or ""),
-        node=entry.get("node"),  # type: ignore[arg-type]
-        severity=Severity.WARNING if warning else Severity.ERROR,
-        path=entry.get("path"),  # type: ignore[arg-type]
-        line=entry.get("line"),  # type: ignore[arg-type]
-        column=entry.get("column"),  # type: ignore[arg-type]
-        end_line=entry.get("end_line"),  # type: ignore[arg-type]
-        end_column=entry.get("end_column"),  # type: ignore[arg-type]
-    )

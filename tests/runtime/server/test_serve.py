@@ -15,7 +15,7 @@ from runtime import actions as act
 from runtime.scripts.load import load_stubs
 from runtime.simulator import Simulator
 from tests.cli import run
-from tests.runtime.server.conftest import FLOWS
+from tests.runtime.server.fixtures import FLOWS
 from tests.runtime.server.phone import API_TOKEN, TWILIO_TOKEN, Phone, new_sid
 from tests.runtime.server.running import sce_serve
 

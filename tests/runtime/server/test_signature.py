@@ -16,7 +16,7 @@ from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
 from runtime.server.service import Service
 from runtime.server.webhook import well_formed
-from tests.runtime.server.conftest import open_service
+from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import Answer, Phone, new_sid, sign
 
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
-from tests.runtime.server.conftest import open_service
+from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import Phone
 
 CALLS = "/api/simulate/calls"

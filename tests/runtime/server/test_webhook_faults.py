@@ -26,7 +26,7 @@ from runtime.session import FINISHING
 from runtime.simulator import parse_moment
 from tests.redis_server import redis_server
 from tests.runtime.bank_server import Bank, start_bank, stop_bank
-from tests.runtime.server.conftest import open_service
+from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import FORM, Answer, Phone, new_sid, sign
 
 BALANCE = "Your balance is 12.5 USD."

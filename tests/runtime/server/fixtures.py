@@ -1,5 +1,8 @@
-"""Fixtures of the server tests: a copy of the bundled flows, a server app on them (the business
-systems answered by flows/systems.http.yaml), its test client, and a signed-webhook phone."""
+"""Fixtures of the server tests, as a pytest plugin (`tests/conftest.py` loads it) so that every
+package testing through the server sees the same ones: the server tests, the authoring API's
+(tests/api) and `sce deploy --server`'s. A copy of the bundled flows, a server app on them (the
+business systems answered by flows/systems.http.yaml), its test client, a signed-webhook
+phone; and the drafts of the hotline that the deploy tests deploy."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from runtime.simulator import SimulatedEffects
 from tests.runtime.server.phone import API_TOKEN, TWILIO_TOKEN, Phone
 
 FLOWS = Path(__file__).resolve().parents[3] / "flows"
+OLD_WELCOME = "Welcome to the Example hotline."
+NEW_WELCOME = "Welcome to the renewed hotline."
 
 
 @pytest.fixture
@@ -40,6 +45,7 @@ def server_config(flows_dir: Path) -> RuntimeConfig:
 
 
 def open_service(config: RuntimeConfig, flows_dir: Path) -> Service:
+    """A service on `config` whose business systems are the stubs of `flows_dir`."""
     effects = SimulatedEffects(load_stubs(flows_dir / "systems.http.yaml"), config)
     return Service.open(config, watch=False, effects=effects)
 
@@ -70,3 +76,15 @@ def phone(client: FlaskClient) -> Phone:
 def writer() -> dict[str, str]:
     """Headers of an API client holding the token."""
     return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def renewed_hotline(flows_dir: Path) -> str:
+    """The hotline's DSL with a new welcome."""
+    text = (flows_dir / "hotline.flow").read_text(encoding="utf-8")
+    return text.replace(OLD_WELCOME, NEW_WELCOME)
+
+
+def broken_hotline(flows_dir: Path) -> str:
+    """The renewed hotline with key 1 leading to a node that does not exist."""
+    text = renewed_hotline(flows_dir)
+    return text.replace('{ key = "1", next -> opening_hours }', '{ key = "1", next -> ghost }')
