@@ -12,6 +12,7 @@ process advanced the call meanwhile, `SessionConflict` is raised and nothing is 
 from __future__ import annotations
 
 import math
+import threading
 import time as _time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -138,10 +139,13 @@ class Calls:
                         last = replace(last, timeout=left)
                     result = self.effects.fetch(last, self.clock())
             elif type(last) is act.SendSms:
-                if ran < MAX_EFFECTS_PER_TURN:
-                    result = self.effects.send_sms(last, self.clock())
-                else:
+                left = math.inf if deadline is None else deadline - _time.monotonic()
+                if ran >= MAX_EFFECTS_PER_TURN:
                     result = ev.SmsResult(self.clock(), ok=False, error=_TOO_MANY)
+                elif left < _LEAST_TIMEOUT:
+                    result = ev.SmsResult(self.clock(), ok=False, error=_NO_TIME)
+                else:
+                    result = self._send_sms(last, left)
             else:
                 break
             ran += 1
@@ -150,6 +154,27 @@ class Calls:
         if not turn.session.active:
             self.registry.release(self.store.versions_in_use())
         return turn
+
+    def _send_sms(self, action: act.SendSms, left: float) -> ev.SmsResult:
+        """Send an SMS, giving up on the answer after `left` seconds (an SMS service that
+        answers slowly must not keep the caller waiting past the webhook's budget)."""
+        if math.isinf(left):
+            return self.effects.send_sms(action, self.clock())
+        outcome: list[ev.SmsResult] = []
+
+        def send() -> None:
+            try:
+                outcome.append(self.effects.send_sms(action, self.clock()))
+            except Exception as e:  # an effect must answer with a result, never raise
+                outcome.append(ev.SmsResult(self.clock(), ok=False, error=f"SMS failed: {e}"))
+
+        worker = threading.Thread(target=send, name="sce-sms", daemon=True)
+        worker.start()
+        worker.join(left)
+        if outcome:
+            return outcome[0]
+        error = f"the SMS service did not answer within {left:.1f} s (it may still arrive)"
+        return ev.SmsResult(self.clock(), ok=False, error=error)
 
 
 #: A fetch with less time than this left is not started: it could only time out.

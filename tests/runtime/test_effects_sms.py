@@ -21,8 +21,12 @@ from urllib.parse import parse_qs
 import pytest
 
 from runtime.actions import SendSms
+from runtime.calls import Calls
 from runtime.config import RuntimeConfig
-from runtime.effects import LogSmsSender, TwilioSmsSender, sms_sender_from
+from runtime.effects import LiveEffects, LogSmsSender, TwilioSmsSender, sms_sender_from
+from runtime.registry import Registry
+from runtime.store.memory import MemoryDeployBackend, MemorySessionStore
+from tests.runtime.flows import loaded
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "secret-token"
@@ -236,3 +240,29 @@ def test_the_log_sender_is_used_when_a_twilio_setting_is_missing(missing: str) -
     settings = {"twilio_account_sid": SID, "twilio_auth_token": TOKEN, "sms_from": FROM}
     settings[missing] = None
     assert isinstance(sms_sender_from(RuntimeConfig(**settings)), LogSmsSender)
+
+
+def test_a_slow_sms_service_never_keeps_a_webhook_past_its_budget(twilio: TwilioApi) -> None:
+    """A call sends an SMS while the platform waits for the webhook's answer: with 0.8 s of
+    budget left, a service that takes 5 s is given up on, and the call goes on."""
+    flow = {
+        "flow": "texter",
+        "languages": ["en-US"],
+        "start": "text",
+        "nodes": {
+            "text": {"type": "sms", "message": {"en-US": "Hi."}, "next": "bye", "error": "bye"},
+            "bye": {"type": "hangup", "prompt": {"text": {"en-US": "Goodbye."}}},
+        },
+    }
+    registry = Registry(MemoryDeployBackend())
+    assert registry.deploy(loaded(flow)).ok
+    sender = TwilioSmsSender(SID, TOKEN, FROM, base_url=twilio.url)
+    effects = LiveEffects(RuntimeConfig(), sms=sender)
+    calls = Calls(registry, MemorySessionStore(), effects, budget=0.8)
+    twilio.delay = 5
+    started = time.monotonic()
+    turn = calls.start("texter", "CA1", caller="+8613800000000", called="+1800")
+    assert time.monotonic() - started < twilio.delay, "the caller did not wait for the SMS"
+    (result,) = turn.results
+    assert not result.ok and "did not answer within" in str(result.error)  # type: ignore[union-attr]
+    assert turn.ended and "Goodbye." in [a.text for a in turn.actions if hasattr(a, "text")]
