@@ -17,6 +17,7 @@ from contextlib import suppress
 from runtime import actions as act
 from runtime import events as ev
 from runtime.calls import Turn
+from runtime.errors import StoreUnavailable
 from runtime.prompts import sorry
 from runtime.server import twiml
 from runtime.server.metrics import METRICS
@@ -91,8 +92,9 @@ def failed(svc: Service, voice: twiml.Voice, flow: str, sid: str, why: str) -> s
     log.error("call %s (flow %s): %s", sid, flow, why, exc_info=sys.exc_info()[0] is not None)
     METRICS.error("internal")
     session = None
-    with suppress(Exception):  # the store may be what failed: the flow's policy is known anyway
-        session = svc.calls.get(sid)
+    if not isinstance(sys.exc_info()[1], StoreUnavailable):  # else asking again costs time
+        with suppress(Exception):  # the flow's policy is known without the call anyway
+            session = svc.calls.get(sid)
     try:
         compiled = svc.registry.get(session.version) if session else svc.registry.current(flow)
         return twiml.apology(compiled, session.vars if session else {}, voice).to_xml()

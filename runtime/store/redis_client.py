@@ -22,8 +22,10 @@ def connect(url: str) -> redis.Redis:
         client = redis.Redis.from_url(
             url,
             decode_responses=True,
-            socket_connect_timeout=5,
-            socket_timeout=10,
+            # Well inside a webhook's budget: a Redis that stopped answering must leave time for
+            # the caller to hear the flow's error policy before the platform gives up (15 s).
+            socket_connect_timeout=2,
+            socket_timeout=2,
             health_check_interval=30,
         )
     except ValueError as e:

@@ -8,6 +8,8 @@ on from where it was."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+import redis
 from flask import Flask, request
 
 from runtime import events as ev
@@ -31,6 +34,10 @@ from tests.runtime.server.phone import FORM, Answer, Phone, new_sid, sign
 
 BALANCE = "Your balance is 12.5 USD."
 SORRY = "Sorry, we cannot look that up right now. Let me find someone to help you."
+
+
+#: Seconds after which Twilio gives up on a webhook.
+TWILIO_GIVES_UP = 15
 
 
 def at_menu(phone: Phone) -> tuple[str, Answer]:
@@ -224,6 +231,28 @@ def test_a_store_that_goes_away_gets_the_flows_error_policy_and_a_log_line(
     assert answer.said == [SORRY] and answer.verbs == ["Say", "Enqueue"]
     assert answer.find("Enqueue").text == "general"  # type: ignore[union-attr]
     assert any(sid in r.getMessage() for r in caplog.records)
+
+
+def test_a_store_that_stops_answering_still_gets_the_caller_an_answer_in_time(
+    server_config: RuntimeConfig, flows_dir: Path
+) -> None:
+    """Redis hangs (paused, not refused): the webhook still answers the flow's policy before
+    the platform's 15 s are up."""
+    with redis_server() as url:
+        svc = open_service(replace(server_config, store=url), flows_dir)
+        phone = Phone(create_app(service=svc).test_client())
+        sid, menu = at_menu(phone)
+        pid = int(redis.Redis.from_url(url).info("server")["process_id"])
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            answer = phone.press(sid, menu, "1")
+            elapsed = time.monotonic() - started
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        svc.close()
+    assert answer.status == 200 and answer.said == [SORRY]
+    assert elapsed < TWILIO_GIVES_UP
 
 
 def test_a_store_that_goes_away_keeps_a_queued_caller_in_the_music(
