@@ -40,16 +40,24 @@ def is_flow_file(path: Path) -> bool:
     )
 
 
+#: Which flow files a watch leaves alone (a draft saved through the API: `FlowRepository.saved_here`).
+Skip = Callable[[Path], bool]
+
+
 def deploy_folder(
-    registry: Registry, folder: str | Path, *, who: str = "startup"
+    registry: Registry, folder: str | Path, *, who: str = "startup", skip: Skip | None = None
 ) -> list[DeployResult]:
     """Deploy the flow files of `folder` that changed since they were last deployed (all of
-    them the first time). A restart thus keeps a rollback made since, and a flow's .json and
-    .flow twins, which compile to the same version, deploy once."""
+    them the first time), but those `skip` names. A restart thus keeps a rollback made since,
+    and a flow's .json and .flow twins, which compile to the same version, deploy once."""
     files, problems = collect_files([folder], registry.settings or Settings())
     for problem in problems:
         log.error("%s", problem)
-    return [registry.deploy_path(path, who=who, if_changed=True) for path in sorted(files)]
+    return [
+        registry.deploy_path(path, who=who, if_changed=True)
+        for path in sorted(files)
+        if skip is None or not skip(path)
+    ]
 
 
 def deploy_to_folder(
@@ -99,8 +107,10 @@ class FlowWatcher:
         debounce: float = 0.5,
         who: str = "watch",
         on_result: Callable[[DeployResult], None] | None = None,
+        skip: Skip | None = None,
     ) -> None:
         self.registry = registry
+        self.skip = skip
         self.folder = Path(folder)
         self.debounce = debounce
         self.who = who
@@ -112,7 +122,11 @@ class FlowWatcher:
         self._thread = threading.Thread(target=self._run, name="sce-watch", daemon=True)
 
     def start(self, *, deploy_existing: bool = True) -> list[DeployResult]:
-        results = deploy_folder(self.registry, self.folder, who=self.who) if deploy_existing else []
+        results = (
+            deploy_folder(self.registry, self.folder, who=self.who, skip=self.skip)
+            if deploy_existing
+            else []
+        )
         self._observer.schedule(_Changes(self), str(self.folder), recursive=True)
         self._observer.start()
         self._thread.start()
@@ -156,6 +170,9 @@ class FlowWatcher:
         if not path.is_file():
             return  # renamed away or deleted before it settled: nothing to deploy
         try:
+            if self.skip is not None and self.skip(path):
+                log.info("%s: a draft saved through the API, deployed only when asked", path)
+                return
             result = self.registry.deploy_path(path, who=self.who)
         except Exception:  # a watcher must outlive any one bad deploy
             log.exception("deploy of %s failed", path)

@@ -176,6 +176,26 @@ class FlowRepository:
         with self._locked():
             return self._kept(flow_id, number)
 
+    def saved_here(self, flow_id: str) -> bool:
+        """Whether the flow's files are as a save through this repository left them (the
+        designer's, the API's), not changed on disk since (an editor, a git pull). A runtime
+        watching the folder deploys what changed on disk; a save here is a draft until it is
+        deployed through the API."""
+        if not FLOW_ID.fullmatch(flow_id):
+            return False
+        with self._locked():
+            work = self._working(flow_id)
+            numbers = self._numbers(flow_id)
+            if work is None or not numbers:
+                return False
+            last = self._read(flow_id, numbers[-1])
+            return (
+                last.author != DISK
+                and not last.deleted
+                and last.etag == work.etag
+                and not self._twin_stale(flow_id, work)
+            )
+
     def load(self, flow_id: str, revision: int | None = None) -> tuple[LoadedFlow, int]:
         """A revision of a flow (default: the current one), loaded, and its number: read under
         the lock, so that the number is that of the content. The current revision is loaded

@@ -106,12 +106,22 @@ def watch_folder(
     registry: Registry, folder: Path, *, watch: bool
 ) -> tuple[FlowWatcher | None, list[DeployResult]]:
     """Deploy what changed in `folder` since its last deploy, and with `watch` start a watcher
-    for later changes. A missing folder deploys nothing (the API can still deploy)."""
+    for later changes. Files as a save through the API left them are drafts, deployed only
+    through the API (`FlowRepository.saved_here`), unless their flow has no live version at
+    all (a first start, or a restart of a server on the in-memory store, which forgot its
+    deploys); what changed on disk (an editor, a git pull) is deployed. A missing folder
+    deploys nothing (the API can still deploy)."""
     if not folder.is_dir():
         log.warning("no flows folder at %s: nothing deployed from files", folder)
         return None, []
-    watcher = FlowWatcher(registry, folder, who="watch") if watch else None
-    results = watcher.start() if watcher else deploy_folder(registry, folder)
+    repository = FlowRepository(folder)
+
+    def draft(path: Path) -> bool:
+        live = path.stem in registry.current_versions()
+        return live and repository.saved_here(path.stem)
+
+    watcher = FlowWatcher(registry, folder, who="watch", skip=draft) if watch else None
+    results = watcher.start() if watcher else deploy_folder(registry, folder, skip=draft)
     for result in results:
         if not result.ok:
             log.error("%s: refused (%d findings)", result.source, len(result.diagnostics))

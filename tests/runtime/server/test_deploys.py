@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import copy
 import re
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from runtime.config import RuntimeConfig
+from runtime.scripts.load import load_stubs
 from runtime.server.app import create_app
 from runtime.server.service import Service
+from runtime.simulator import SimulatedEffects
+from sce.files import write_atomic
 from tests.runtime.server.fixtures import (
     NEW_WELCOME,
     OLD_WELCOME,
@@ -240,3 +246,40 @@ def test_deploys_need_the_token_and_the_log_does_not(
     assert r.status_code == 403 and "read-only" in r.json["errors"][0]["message"]
     assert live(client) == old
     assert read_only.get("/api/deploys").status_code == 200
+
+
+def _until(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_save_through_the_api_is_a_draft_but_an_edit_on_disk_is_deployed(
+    server_config: RuntimeConfig, flows_dir: Path, writer: dict[str, str], redis_clean: str
+) -> None:
+    """The server watches its flows folder. What the designer saves through the API waits for
+    the deploy button, even across a restart; a file changed on disk (an editor, a git pull)
+    is deployed as before. (On Redis, where deploys outlive the process.)"""
+    config = replace(server_config, store=redis_clean)
+    effects = SimulatedEffects(load_stubs(flows_dir / "systems.http.yaml"), config)
+    service = Service.open(config, watch=True, effects=effects)
+    client = create_app(service=service).test_client()
+    old = live(client)
+    document = save_renewed(client, writer)
+    time.sleep(3 * service.watcher.debounce)  # type: ignore[union-attr]
+    assert live(client) == old and welcome_heard(Phone(client)) == OLD_WELCOME
+    service.close()
+
+    service = Service.open(config, watch=True, effects=effects)  # a restart
+    client = create_app(service=service).test_client()
+    assert live(client) == old, "a restart does not deploy a draft"
+    r = client.post("/api/flows/hotline/deploy", json={}, headers=writer)
+    assert r.status_code == 200 and live(client) == compiled_version(client, document)
+
+    hand_edited = (flows_dir / "hotline.flow").read_text(encoding="utf-8")
+    write_atomic(flows_dir / "hotline.flow", hand_edited.replace(NEW_WELCOME, "Hello by hand."))
+    assert _until(lambda: welcome_heard(Phone(client)) == "Hello by hand.")
+    service.close()
