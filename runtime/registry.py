@@ -167,8 +167,13 @@ class Registry:
                 return record.get("digest") == _digest(loaded)
         return False
 
-    def deploy(self, loaded: LoadedFlow, *, who: str = "") -> DeployResult:
-        """Lint and compile `loaded`; make it current if nothing is an error."""
+    def deploy(
+        self, loaded: LoadedFlow, *, who: str = "", source: str | None = None
+    ) -> DeployResult:
+        """Lint and compile `loaded`; make it current if nothing is an error. The record names
+        `source` (default: the file loaded) as where the flow came from: a restart deploys a
+        file again unless its last record from that file has the same content."""
+        source = source or loaded.path
         outcome = build(loaded, self.settings)
         flow_id = loaded.flow.flow if loaded.flow is not None else None
         if outcome.errors or outcome.compiled is None:
@@ -181,14 +186,14 @@ class Registry:
                     previous,
                     outcome.diagnostics,
                     who=who,
-                    source=loaded.path,
+                    source=source,
                     digest=_digest(loaded),
                 )
             )
         return self.activate(
             outcome.compiled,
             who=who,
-            source=loaded.path,
+            source=source,
             diagnostics=outcome.diagnostics,
             digest=_digest(loaded),
         )
@@ -242,7 +247,14 @@ class Registry:
             if not earlier:
                 raise UnknownFlow(f"'{flow}' has no earlier version to roll back to")
             version = str(earlier[0])
-        return self.activate(self.version_of(flow, version), who=who, result=ROLLED_BACK)
+        compiled = self.version_of(flow, version)
+        went_live = (
+            r.get("version") == compiled.version and r.get("result") in (DEPLOYED, ROLLED_BACK)
+            for r in self.backend.log(flow, limit=10_000)
+        )
+        if not any(went_live):  # a draft staged for a test call: deploying is another matter
+            raise UnknownFlow(f"version {compiled.version[:12]} of '{flow}' was never deployed")
+        return self.activate(compiled, who=who, result=ROLLED_BACK)
 
     def version_of(self, flow: str, version: str) -> CompiledFlow:
         """A version of `flow`, named whole or by a prefix of 8+ characters of a deployed one;

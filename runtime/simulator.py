@@ -89,6 +89,11 @@ class SimulatedEffects(LiveEffects):
         return super().fetch(action, now)
 
 
+#: The years a simulated clock may show (the epoch's first whole year, to the last a schedule
+#: can look a day past).
+FIRST_YEAR, LAST_YEAR = 1971, 9998
+
+
 def parse_moment(text: str) -> datetime:
     """An ISO 8601 date and time (in the machine's zone when it names none); ValueError with a
     message fit for the user when it is not one, or is outside the years a clock can show."""
@@ -97,10 +102,12 @@ def parse_moment(text: str) -> datetime:
         if moment.tzinfo is None:
             moment = moment.astimezone()
         moment.timestamp()
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # a schedule looks a day either side
+            raise ValueError
     except (ValueError, OverflowError, OSError):
         raise ValueError(
             f"'{text}' is not a date and time like 2026-11-23T10:00:00-05:00"
-            " (between the years 1971 and 9999)"
+            f" (between the years {FIRST_YEAR} and {LAST_YEAR})"
         ) from None
     return moment
 

@@ -79,7 +79,7 @@ def test_a_good_flow_goes_live_on_the_server(url: str, drafts: Path) -> None:
     (record,) = json.loads(Path("deploy.json").read_text(encoding="utf-8"))
     assert record["file"] == str(flow) and record["who"] == "ana"
     assert record["version"] == version and record["previous"] == old
-    assert record["source"] == str(flow)
+    assert record["source"] == f"posted:{flow}"  # the client's file, not one of the server's
 
     again = run("deploy", flow, "--server", url + "/")
     assert again.exit_code == 0

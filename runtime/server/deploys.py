@@ -50,7 +50,11 @@ def deploy_posted() -> Response:
     who = writer()
     body = json_body()
     who = text_field(body, "who", limit=MAX_WHO) or who
-    return _answer(service().registry.deploy(posted_draft(body), who=who))
+    loaded = posted_draft(body)
+    # Named apart from the server's own files: a client's `flows/balance.json` is not the
+    # server's, and a restart must not take one for the other.
+    source = f"posted:{loaded.path or 'flow'}"
+    return _answer(service().registry.deploy(loaded, who=who, source=source))
 
 
 @deploys.get("/api/deploys")

@@ -22,6 +22,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from runtime.errors import StoreUnavailable
 from runtime.registry import DeployResult
 from runtime.server import MULTIPROCESS_ENV
 from runtime.session import Session
@@ -119,7 +120,8 @@ class _Merged(Collector):
 
 class ActiveCalls(Collector):
     """`sce_calls_active{flow, version}`, read from the session store at each scrape (a call in
-    a subflow holds the subflow's version too, and is counted there as well)."""
+    a subflow holds the subflow's version too, and is counted there as well), and `sce_store_up`
+    (0 while the store cannot be reached: the other metrics are still served)."""
 
     def __init__(self, in_use: Callable[[], dict[str, int]], flow_of: Callable[[str], str]) -> None:
         self.in_use = in_use
@@ -131,10 +133,18 @@ class ActiveCalls(Collector):
             "Calls in progress, per flow and version.",
             labels=["flow", "version"],
         )
-        for version, count in sorted(self.in_use().items()):
-            if count > 0:
-                gauge.add_metric([self.flow_of(version), short(version)], count)
+        try:
+            for version, count in sorted(self.in_use().items()):
+                if count > 0:
+                    gauge.add_metric([self.flow_of(version), short(version)], count)
+        except StoreUnavailable:
+            yield GaugeMetricFamily("sce_store_up", _STORE_UP, value=0)
+            return
         yield gauge
+        yield GaugeMetricFamily("sce_store_up", _STORE_UP, value=1)
+
+
+_STORE_UP = "Whether the session store answers (1) or not (0)."
 
 
 METRICS = Metrics()

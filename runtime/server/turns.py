@@ -89,7 +89,7 @@ def unknown(sid: str) -> str:
 def failed(svc: Service, voice: twiml.Voice, flow: str, sid: str, why: str) -> str:
     """Something broke inside: log it with the call id, and answer what the flow's error
     policy says (`twiml.apology`)."""
-    log.error("call %s (flow %s): %s", sid, flow, why, exc_info=sys.exc_info()[0] is not None)
+    log.error("call %s (flow %r): %s", sid, flow, why, exc_info=sys.exc_info()[0] is not None)
     METRICS.error("internal")
     session = None
     if not isinstance(sys.exc_info()[1], StoreUnavailable):  # else asking again costs time

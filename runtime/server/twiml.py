@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -79,6 +80,25 @@ class Voice:
                 language=SAY_LANGUAGES.get(language, language) or None,
                 loop=_loop(play),
             )
+
+
+#: What XML 1.0 cannot hold, as the `twilio` classes write it: control characters as they are,
+#: halves of UTF-16 surrogate pairs as character references.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|&#(5[5-7]\d\d\d);")
+
+
+def well_formed(xml: str) -> str:
+    """The TwiML without what would make it unreadable to the platform: a business system's
+    reply, a caller id or a template can bring a control character or half a surrogate pair
+    into a prompt, and one such character would end the call with a parse error."""
+    if "&#5" not in xml and xml.isprintable():
+        return xml
+
+    def keep(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        return "" if ref is None or 0xD800 <= int(ref) <= 0xDFFF else m.group(0)
+
+    return _NOT_XML.sub(keep, xml)
 
 
 def _loop(play: act.Play) -> int | None:

@@ -79,7 +79,7 @@ def _check_request() -> Response | None:
         g.webhook = hook
         return None
     METRICS.webhook_refused(hook.reason)
-    log.warning("webhook %s refused (%d): %s", request.path, hook.status, hook.message)
+    log.warning("webhook %r refused (%d): %s", request.path, hook.status, hook.message)
     return Response(hook.message + "\n", hook.status, mimetype="text/plain")
 
 
@@ -90,7 +90,7 @@ def _hook() -> Webhook:
 
 def _xml(response: VoiceResponse | str) -> Response:
     body = response if isinstance(response, str) else response.to_xml()
-    return Response(body, 200, mimetype="application/xml")
+    return Response(twiml.well_formed(body), 200, mimetype="application/xml")
 
 
 def _voice(flow: str) -> twiml.Voice:
@@ -124,16 +124,16 @@ def start(flow: str) -> Response:
             called=form.get("To", ""),
             params={k: form[k] for k in _PARAMS if k in form},
         )
+        METRICS.call_started(turn.session)
+        return _xml(turns.remember(svc, _voice(flow), turn, START))
     except SessionExists:
         return _xml(turns.late(svc, _voice(flow), flow, sid, START, g.voice_deadline))
     except UnknownFlow:
-        log.error("call %s to flow '%s', which is not deployed", sid, flow)
+        log.error("call %s to flow %r, which is not deployed", sid, flow)
         METRICS.error("unknown-flow")
         return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
     except Exception:
         return _xml(turns.failed(svc, _voice(flow), flow, sid, "the call could not be started"))
-    METRICS.call_started(turn.session)
-    return _xml(turns.remember(svc, _voice(flow), turn, START))
 
 
 # -- answers to a wait ------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def status(flow: str) -> Response:
                 METRICS.call_finished(turn.session)
             break
     except Exception:
-        log.exception("call %s (flow %s): the hangup could not be applied", sid, flow)
+        log.exception("call %s (flow %r): the hangup could not be applied", sid, flow)
         METRICS.error("internal")
     return _xml(twiml.empty())
 
@@ -275,7 +275,7 @@ def _queue(flow: str, *, key: str | None) -> Response:
     except SessionConflict:
         pass  # another request moved the call: the music plays on, it will know
     except Exception:
-        log.exception("call %s (flow %s): error while queued", sid, flow)
+        log.exception("call %s (flow %r): error while queued", sid, flow)
         METRICS.error("internal")
     return _xml(twiml.wait_music((), waiting, voice_, asked=asked, announced=announced_at))
 

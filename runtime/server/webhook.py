@@ -58,7 +58,11 @@ def read(
     request: Request, token: str | None, *, verify: bool = True, needs_asked: bool = True
 ) -> Webhook | Refusal:
     """The request as a Webhook, or why it is refused (see the module's docstring)."""
-    body = request.get_data()  # raises 413 past the app's limit
+    body = request.get_data()  # raises 413 past the limit, when the length is given
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(body) >= limit:
+        # A chunked body is cut at the limit, not refused: what is left is not the form sent.
+        return Refusal(413, "malformed", f"a webhook's body is at most {limit} bytes")
     is_form = request.mimetype == FORM
     params = parse_form(body) if is_form else Params()
     url, root = requested_url(request)

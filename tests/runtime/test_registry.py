@@ -122,3 +122,13 @@ def test_an_observer_that_fails_does_not_undo_the_deploy(
     result = registry.deploy(loaded(greeting("Still")))
     assert result.ok and registry.current("hello").version == result.version
     assert "observer of the deploy of hello failed" in caplog.text
+
+
+def test_a_draft_staged_for_a_test_call_cannot_be_rolled_back_to(registry: Registry) -> None:
+    live = registry.deploy(loaded(greeting("Live")))
+    staged = registry.stage(loaded(greeting("Unreviewed draft")))
+    assert staged.compiled is not None
+    assert registry.current("hello").version == live.version, "staging changes nothing live"
+    with pytest.raises(UnknownFlow, match="never deployed"):
+        registry.rollback("hello", staged.compiled.version)
+    assert registry.current("hello").version == live.version

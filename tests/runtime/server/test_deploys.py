@@ -23,6 +23,7 @@ from tests.runtime.server.fixtures import (
     NEW_WELCOME,
     OLD_WELCOME,
     broken_hotline,
+    open_service,
     renewed_hotline,
 )
 from tests.runtime.server.phone import Phone
@@ -113,7 +114,7 @@ def test_a_broken_flow_is_refused_with_every_diagnostic_and_the_live_version_sta
     assert welcome_heard(phone) == OLD_WELCOME
     assert simulated_version(client, writer) == old
     log = client.get("/api/deploys?flow=hotline").json["deploys"]
-    assert log[0]["result"] == "refused" and log[0]["source"] == "drafts/hotline.flow"
+    assert log[0]["result"] == "refused" and log[0]["source"] == "posted:drafts/hotline.flow"
 
 
 def test_a_posted_flow_goes_live_and_a_rollback_brings_the_old_one_back(
@@ -282,4 +283,23 @@ def test_a_save_through_the_api_is_a_draft_but_an_edit_on_disk_is_deployed(
     hand_edited = (flows_dir / "hotline.flow").read_text(encoding="utf-8")
     write_atomic(flows_dir / "hotline.flow", hand_edited.replace(NEW_WELCOME, "Hello by hand."))
     assert _until(lambda: welcome_heard(Phone(client)) == "Hello by hand.")
+    service.close()
+
+
+def test_a_flow_posted_under_the_name_of_a_server_file_survives_a_restart(
+    server_config: RuntimeConfig, flows_dir: Path, writer: dict[str, str], redis_clean: str
+) -> None:
+    """`sce deploy flows/hotline.flow --server URL` from a checkout posts the same name the
+    server's own file has; a restart must not take the server's older file for it."""
+    config = replace(server_config, store=redis_clean)
+    service = open_service(config, flows_dir)
+    client = create_app(service=service).test_client()
+    path = str(flows_dir / "hotline.flow")
+    body = {"text": renewed_hotline(flows_dir), "format": "flow", "path": path}
+    posted = client.post("/api/deploys", json=body, headers=writer)
+    assert posted.status_code == 200, posted.json
+    service.close()
+
+    service = open_service(config, flows_dir)  # a restart over the unchanged folder
+    assert service.registry.current("hotline").version == posted.json["version"]
     service.close()

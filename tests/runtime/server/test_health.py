@@ -41,4 +41,7 @@ def test_health_says_503_when_the_store_is_gone(tmp_path) -> None:  # type: igno
     response = app.test_client().get("/healthz")  # the server stopped with the block
     assert response.status_code == 503
     assert "Redis" in response.get_json()["errors"][0]["message"]
+    metrics = app.test_client().get("/metrics")  # still served, saying the store is down
+    assert metrics.status_code == 200
+    assert "sce_store_up 0.0" in metrics.get_data(as_text=True)
     app.extensions["sce"].close()

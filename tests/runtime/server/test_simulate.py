@@ -226,3 +226,13 @@ def test_a_test_call_left_alone_longer_than_an_ended_call_is_kept_goes_on(
     again = client.get(f"{CALLS}/{call['call']}", headers=writer).json
     assert again["waiting_for"] == call["waiting_for"] and again["waiting_for"] is not None
     service.close()
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00"])
+def test_a_test_call_at_the_ends_of_time_is_refused_with_the_years_it_can_take(
+    client: FlaskClient, writer: dict[str, str], at: str
+) -> None:
+    r = client.post(CALLS, json={"flow": "after_hours", "at": at}, headers=writer)
+    assert (
+        r.status_code == 400 and "between the years 1971 and 9998" in r.json["errors"][0]["message"]
+    )

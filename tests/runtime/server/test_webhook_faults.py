@@ -7,6 +7,7 @@ on from where it was."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import signal
@@ -20,13 +21,14 @@ from urllib.parse import urljoin
 import pytest
 import redis
 from flask import Flask, request
+from flask.testing import FlaskClient
 
 from runtime import events as ev
 from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
 from runtime.server.service import Service
 from runtime.session import FINISHING
-from runtime.simulator import parse_moment
+from runtime.simulator import HttpStub, parse_moment
 from tests.redis_server import redis_server
 from tests.runtime.bank_server import Bank, start_bank, stop_bank
 from tests.runtime.server.fixtures import open_service
@@ -364,3 +366,33 @@ def test_a_retry_that_reaches_another_worker_gets_the_same_answer(
     finally:
         one.close()
         two.close()
+
+
+def test_a_control_character_from_a_business_system_never_breaks_the_twiml(
+    phone: Phone, service: Service
+) -> None:
+    odd = {"balance": {"amount": 12.5, "currency": "US\vD\ud800"}}
+    service.calls.effects.stubs.insert(0, HttpStub("GET https://core.bank.example/*", json=odd))  # type: ignore[attr-defined]
+    sid, menu = at_menu(phone)
+    answer = phone.press(sid, menu, "1")
+    assert answer.status == 200 and answer.root is not None  # parsed: well-formed XML
+    assert answer.said[0] == "Your balance is 12.5 USD."
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut_short(
+    phone: Phone, service: Service, client: FlaskClient
+) -> None:
+    """Sent without a length (chunked, as a proxy may forward it), an oversized body would be
+    cut at the limit and read as a shorter form: it is refused whole."""
+    sid, menu = at_menu(phone)
+    before = service.calls.get(sid)
+    body = f"CallSid={sid}&Digits=1&SpeechResult=".encode() + b"a" * 70_000
+    response = client.post(
+        menu.next_url(),
+        input_stream=io.BytesIO(body),
+        content_type=FORM,
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert service.calls.get(sid) is before
