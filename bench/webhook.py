@@ -35,7 +35,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -57,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.floor import sce_settings  # noqa: E402
-from tests.runtime.server.running import free_port  # noqa: E402
+from tests.runtime.server.running import free_port, stop  # noqa: E402
 
 FLOW = "loop"
 TOKEN = "bench-auth-token-0123456789abcdef"
@@ -143,13 +142,7 @@ def serving(command: Sequence[str], port: int, env: dict[str, str], cwd: Path) -
                 time.sleep(0.1)
         yield Server(root, process.pid)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
 
 
 # -- the load generator (in its own process) ----------------------------------------------------

@@ -13,6 +13,7 @@ import click
 from sce.cli.common import (
     CliError,
     NonEmptyPath,
+    http_stubs_option,
     output_option,
     print_diagnostics,
     to_json,
@@ -40,12 +41,7 @@ from sce.report import ExitCode
     metavar="DATETIME",
     help="The simulated clock when the call starts, e.g. 2026-11-23T10:00:00-05:00 (default now).",
 )
-@click.option(
-    "--http",
-    "http_file",
-    type=NonEmptyPath(dir_okay=False, path_type=Path),
-    help='Canned HTTP replies, YAML or JSON: {"GET https://host/*": {json: {...}}}.',
-)
+@http_stubs_option('Canned HTTP replies, YAML or JSON: {"GET https://host/*": {json: {...}}}.')
 @click.option(
     "--script",
     "scripts",

@@ -66,6 +66,13 @@ def output_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def http_stubs_option(help_text: str) -> Callable[[F], F]:
+    """`--http FILE`: canned replies for the flows' HTTP fetches (`sce call`, `sce serve`)."""
+    return click.option(
+        "--http", "http_file", type=NonEmptyPath(dir_okay=False, path_type=Path), help=help_text
+    )
+
+
 def emit(text: str, output: Path | None) -> None:
     """Print text, or write it atomically to `output`."""
     if output is None:

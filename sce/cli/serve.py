@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sce.cli.common import CliError, NonEmptyPath
+from sce.cli.common import CliError, http_stubs_option
 from sce.errors import SceError
 
 if TYPE_CHECKING:
@@ -42,11 +42,8 @@ if TYPE_CHECKING:
     metavar="URL",
     help="Share sessions and deploys through Redis (redis://HOST:PORT/DB) instead of memory.",
 )
-@click.option(
-    "--http",
-    "http_file",
-    type=NonEmptyPath(dir_okay=False, path_type=Path),
-    help="Answer the flows' HTTP fetches from this stub file instead of the live systems.",
+@http_stubs_option(
+    "Answer the flows' HTTP fetches from this stub file instead of the live systems."
 )
 @click.option("--no-watch", is_flag=True, help="Deploy the flows folder at start only.")
 def serve(

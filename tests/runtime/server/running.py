@@ -56,7 +56,7 @@ def sce_serve(
         _wait_healthy(running)
         yield running
     finally:
-        _stop(process)
+        stop(process)
         log.unlink(missing_ok=True)
 
 
@@ -74,7 +74,8 @@ def _wait_healthy(running: Running) -> None:
     raise AssertionError(f"sce serve did not answer within 30 s:\n{running.output()}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own session (gunicorn and its workers), by force if need be."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
