@@ -2,8 +2,9 @@
 written, and rendered as the text of their working file.
 
 A draft with errors may be stored (the designer saves work in progress), so vetting refuses only
-what cannot be stored at all: something other than an object, an id that names no file, or data
-no UTF-8 JSON file can hold. Each refusal is a `BadFlowDocument` that points at the problem.
+what cannot be stored at all: something other than an object, an id that names no file, data
+no UTF-8 JSON file can hold, or nesting deeper than any flow needs (which the repository could
+write but not read back). Each refusal is a `BadFlowDocument` that points at the problem.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from sce import canonical
 from sce.diagnostics import Diagnostic
 from sce.errors import BadFlowDocument
 from sce.jsontext import to_json, unwritable
-from sce.loader import LoadedFlow, load_data
+from sce.loader import MAX_FREE_DEPTH, LoadedFlow, load_data
 from sce.schema.document import SCHEMA, ecma_regex
 
 #: A flow id, as the schema says it (it is also the working file's name).
 FLOW_ID = ecma_regex(SCHEMA["$defs"]["flowId"]["pattern"])
+#: The deepest nesting a stored document may have: a free-form value (`/nodes/<id>/ui`,
+#: `/variables/<name>/default`) sits three levels down and may be MAX_FREE_DEPTH deep, and the
+#: rest of a flow is shallower.
+MAX_DEPTH = MAX_FREE_DEPTH + 3
 
 
 def flow_id_of(document: object) -> str:
@@ -40,7 +45,7 @@ def flow_id_of(document: object) -> str:
 
 def render(document: dict[str, object]) -> tuple[str, LoadedFlow]:
     """The text to write for a document (canonical if it is a sound flow), and how it loads."""
-    problem = unwritable(document)
+    problem = unwritable(document, MAX_DEPTH)
     if problem is not None:
         raise bad_document(problem[1], problem[0])
     loaded = load_data(document)

@@ -104,13 +104,19 @@ def _lone_surrogate(text: str) -> int | None:
     return pending
 
 
-def unwritable(value: object) -> tuple[str, str] | None:
+def unwritable(value: object, max_depth: int | None = None) -> tuple[str, str] | None:
     """(JSON pointer, why) of the first value that no UTF-8 JSON file can hold, or None: text
     with half of a UTF-16 surrogate pair (JSON's "\\ud800" parses to one), or a number that is
-    not finite (a Python NaN)."""
-    stack: list[tuple[str, object]] = [("", value)]
+    not finite (a Python NaN). With `max_depth`, also a list or object nested deeper than that:
+    a file can hold it, but code that walks data recursively (`dataclasses.asdict`, `copy`)
+    fails on it a few hundred levels down, so what is stored must stay well above that."""
+    stack: list[tuple[str, object, int]] = [("", value, 0)]
     while stack:
-        ptr, v = stack.pop()
+        ptr, v, depth = stack.pop()
+        if isinstance(v, dict | list):
+            depth += 1
+            if max_depth is not None and depth > max_depth:
+                return ptr, f"nested more than {max_depth} levels deep"
         if isinstance(v, str) and _SURROGATE.search(v):
             return ptr, "the text holds half of a UTF-16 surrogate pair, which is not a character"
         if isinstance(v, float) and not math.isfinite(v):
@@ -119,9 +125,9 @@ def unwritable(value: object) -> tuple[str, str] | None:
             for key, x in reversed(v.items()):
                 if isinstance(key, str) and _SURROGATE.search(key):
                     return ptr, f"the key {key!r} holds half of a UTF-16 surrogate pair"
-                stack.append((f"{ptr}/{escape_pointer(str(key))}", x))
+                stack.append((f"{ptr}/{escape_pointer(str(key))}", x, depth))
         elif isinstance(v, list):
-            stack.extend((f"{ptr}/{i}", x) for i, x in reversed(list(enumerate(v))))
+            stack.extend((f"{ptr}/{i}", x, depth) for i, x in reversed(list(enumerate(v))))
     return None
 
 

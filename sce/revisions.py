@@ -10,6 +10,11 @@ Saves are optimistic: each carries the ETag of the version it was based on (HTTP
 a save based on an older version is refused with the current one, instead of silently
 overwriting someone else's work. A lock per repository, and `flock` on a file in the history
 folder for processes sharing it, make check-and-write one step.
+
+A folder this process may not write (a read-only mount, a file where `.history` should be) can
+still be read: a read that cannot open the lock file takes the in-process lock alone, and a state
+changed on disk that it cannot record is answered unrecorded (with the number it will get),
+history showing what was recorded. Writes there fail with the OSError that says where.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sce import canonical
@@ -101,7 +106,9 @@ class StoredFlow:
         return not self.diagnostics
 
     def to_data(self) -> dict[str, object]:
-        data = asdict(self)
+        """As JSON data. The document is shared, not copied: `dataclasses.asdict` would copy it
+        recursively, and fail on a document nested a few hundred levels deep."""
+        data = {f.name: getattr(self, f.name) for f in fields(StoredFlow)}
         data["formats"] = list(self.formats)
         data["diagnostics"] = [diagnostic_to_json(d) for d in self.diagnostics]
         return data
@@ -123,7 +130,8 @@ class FlowSummary:
     error: str | None = None
 
     def to_data(self) -> dict[str, object]:
-        return {**asdict(self), "formats": list(self.formats)}
+        data = {f.name: getattr(self, f.name) for f in fields(FlowSummary)}
+        return {**data, "formats": list(self.formats)}
 
 
 @dataclass
@@ -147,6 +155,9 @@ class FlowRepository:
         self.folder = Path(folder)
         self.history = Path(history) if history is not None else self.folder / ".history"
         self._lock = threading.Lock()
+        #: Whether the section holding the lock writes (else a state it cannot record is
+        #: answered unrecorded); set by `_locked`.
+        self._writing = False
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -155,7 +166,8 @@ class FlowRepository:
         with self._locked():
             files = self.folder.iterdir() if self.folder.is_dir() else ()
             ids = {p.stem for p in files if p.suffix[1:] in canonical.FORMATS}
-            ids |= {p.name for p in self.history.iterdir() if p.is_dir()}
+            if self.history.is_dir():
+                ids |= {p.name for p in self.history.iterdir() if p.is_dir()}
             out = []
             for flow_id in sorted(i for i in ids if FLOW_ID.match(i)):
                 work, last = self._sync(flow_id)
@@ -223,7 +235,7 @@ class FlowRepository:
         before, goes on from where it stopped."""
         flow_id = flow_id_of(document)
         text, loaded = render(document)
-        with self._locked():
+        with self._locked(write=True):
             if self._sync(flow_id)[0] is not None:
                 raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -232,9 +244,16 @@ class FlowRepository:
             return self._current(flow_id)
 
     def save(
-        self, flow_id: str, document: object, *, if_match: str, author: str, message: str = ""
+        self,
+        flow_id: str,
+        document: object,
+        *,
+        if_match: str | Collection[str],
+        author: str,
+        message: str = "",
     ) -> StoredFlow:
-        """Store a new version of a flow that was read with ETag `if_match`.
+        """Store a new version of a flow that was read with ETag `if_match` (or with any of the
+        ETags it holds, as HTTP's If-Match may list several).
 
         A sound flow is written in canonical form, and its `.flow` twin, if any, is rewritten
         to match; a draft with errors is written as it is and the twin left alone (the result
@@ -244,7 +263,7 @@ class FlowRepository:
         if named != flow_id:
             raise bad_document(f"the document is flow '{named}', not '{flow_id}'", "/flow")
         text, loaded = render(document)
-        with self._locked():
+        with self._locked(write=True):
             current = self._checked(flow_id, if_match)
             etag = etag_of(text.encode())
             if etag == current.etag:
@@ -262,10 +281,11 @@ class FlowRepository:
             return self._current(flow_id)
 
     def delete(
-        self, flow_id: str, *, if_match: str, author: str, message: str = ""
+        self, flow_id: str, *, if_match: str | Collection[str], author: str, message: str = ""
     ) -> RevisionInfo:
-        """Remove the working files; the history keeps the last content, marked deleted."""
-        with self._locked():
+        """Remove the working files; the history keeps the last content, marked deleted.
+        `if_match` as for `save`."""
+        with self._locked(write=True):
             current = self._checked(flow_id, if_match)
             deleted = self._record(flow_id, author, message, None, current.document, deleted=True)
             for fmt in current.formats:
@@ -275,20 +295,40 @@ class FlowRepository:
     # -- inside the lock --------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """This repository's lock, and an exclusive `flock` for processes sharing the folder."""
+    def _locked(self, *, write: bool = False) -> Iterator[None]:
+        """This repository's lock, and an exclusive `flock` for processes sharing the folder.
+        A read goes on without the flock when the lock file can be neither created nor opened
+        (a read-only folder that has none: nobody has written through a repository there)."""
         with self._lock:
-            self.history.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.history / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._lock_file(write)
+            self._writing = write
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
             finally:
-                os.close(fd)  # releases the flock
+                self._writing = False
+                if fd is not None:
+                    os.close(fd)  # releases the flock
 
-    def _checked(self, flow_id: str, if_match: str) -> StoredFlow:
+    def _lock_file(self, write: bool) -> int | None:
+        """The lock file, opened (created for a write); None for a read that cannot open it."""
+        path = self.history / ".lock"
+        try:
+            self.history.mkdir(parents=True, exist_ok=True)
+            return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            if write:
+                raise
+        try:  # a read-only folder another user writes: its lock still keeps reads whole
+            return os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+
+    def _checked(self, flow_id: str, if_match: str | Collection[str]) -> StoredFlow:
         current = self._current(flow_id)
-        if if_match != current.etag:
+        accepted = {if_match} if isinstance(if_match, str) else set(if_match)
+        if current.etag not in accepted:
             raise StaleRevision(
                 f"flow '{flow_id}' was changed since it was read (it is now revision "
                 f"{current.revision} by {current.author}); reload it and apply your change again",
@@ -314,12 +354,11 @@ class FlowRepository:
         )
 
     def _history(self, flow_id: str) -> list[int]:
-        """The revision numbers of a flow, oldest first, once history is up to date."""
-        self._sync(flow_id)
-        numbers = self._numbers(flow_id)
-        if not numbers:
+        """The revision numbers of a flow, oldest first, once history is up to date (as far as
+        it can be: none in a read-only folder that has not recorded the flow yet)."""
+        if self._sync(flow_id)[1] is None:
             raise FlowNotFound(f"there is no flow '{flow_id}'")
-        return numbers
+        return self._numbers(flow_id)
 
     def _sync(self, flow_id: str) -> tuple[_Working | None, Revision | None]:
         """The working file and the last revision, after recording a state changed on disk
@@ -379,15 +418,21 @@ class FlowRepository:
         raw: tuple[str, str] | None = None,
     ) -> Revision:
         """Write the next revision of a flow (before its working file changes); `raw` is the
-        text and format of a working file that holds no document."""
+        text and format of a working file that holds no document. A read that cannot write it
+        answers it unrecorded (see the module's docstring)."""
         numbers = self._numbers(flow_id)
         number = numbers[-1] + 1 if numbers else 1
         text, fmt = raw or (None, None)
         revision = Revision(
             flow_id, number, author, iso_now(), message, etag, deleted, document, text, fmt
         )
-        self._revision_path(flow_id, number).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self._revision_path(flow_id, number), to_json(revision.to_data()))
+        path = self._revision_path(flow_id, number)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, to_json(revision.to_data()))
+        except OSError:
+            if self._writing:
+                raise
         return revision
 
     def _kept(self, flow_id: str, number: int) -> Revision:

@@ -13,6 +13,7 @@ import pytest
 
 from runtime.watch import is_flow_file
 from sce.errors import BadFlowDocument, FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
+from sce.flowdoc import MAX_DEPTH
 from sce.lint import Settings
 from sce.lint.runner import collect_files
 from sce.loader import load_path
@@ -53,6 +54,11 @@ def hotline_2(flow_id: str = "hotline_2") -> dict:
             "bye": {"type": "hangup", "prompt": {"text": {"zh-CN": "再见。", "en-US": "Bye."}}},
         },
     }
+
+
+def nested(levels: int) -> list:
+    """A list in a list in a list..., `levels` deep."""
+    return json.loads("[" * levels + "]" * levels)
 
 
 def temp_files(folder: Path) -> list[Path]:
@@ -337,8 +343,10 @@ def test_a_flow_removed_on_disk_is_recorded_as_deleted(repo: FlowRepository, fol
         ("flow hotline_2 {}", ""),
         ({**hotline_2(), "title": "半个\ud800字"}, "/title"),
         ({**hotline_2(), "nodes": {"bye": {"type": "hangup", "x": float("nan")}}}, "/nodes/bye/x"),
+        ({**hotline_2(), "title": nested(600)}, "/title" + "/0" * (MAX_DEPTH - 1)),
     ],
-    ids=["parent folder", "empty", "newline", "missing", "list", "text", "lone surrogate", "NaN"],
+    ids=["parent folder", "empty", "newline", "missing", "list", "text", "lone surrogate", "NaN"]
+    + ["too deep"],
 )
 def test_documents_that_cannot_be_stored_are_refused(
     repo: FlowRepository, folder: Path, document: object, pointer: str
@@ -409,3 +417,68 @@ def test_a_file_named_for_another_flow_is_listed_as_a_problem(
     copied = next(f for f in repo.list() if f.id == "balance_copy")
     assert not copied.ok
     assert copied.error.endswith(":3:3: the file holds flow 'balance', not 'balance_copy'")
+
+
+def test_a_save_too_deep_is_refused_and_the_flow_stays_as_it_was(
+    repo: FlowRepository, folder: Path
+) -> None:
+    current = repo.get("balance")
+    before = (folder / "balance.json").read_bytes()
+    with pytest.raises(BadFlowDocument, match=f"nested more than {MAX_DEPTH} levels deep"):
+        repo.save(
+            "balance", {**current.document, "title": nested(600)}, if_match=current.etag, author="x"
+        )
+    assert (folder / "balance.json").read_bytes() == before
+    assert [r.revision for r in repo.revisions("balance")] == [1]
+    assert repo.get("balance").to_data()["document"] == current.document
+
+
+def test_a_file_nested_deep_on_disk_is_read_as_a_draft_with_errors(
+    repo: FlowRepository, folder: Path
+) -> None:
+    document = repo.get("balance").document
+    (folder / "balance.json").write_text(
+        json.dumps({**document, "title": nested(600)}), encoding="utf-8"
+    )
+    stored = repo.get("balance")
+    assert [d.pointer for d in stored.diagnostics] == ["/title"]
+    data = stored.to_data()
+    assert data["document"]["title"] == nested(600) and data["formats"] == ["json", "flow"]
+    assert json.loads(json.dumps(data))["revision"] == 2
+    assert repo.revision("balance", 2).document == data["document"]
+
+
+def test_a_change_may_name_several_etags_and_one_must_be_current(repo: FlowRepository) -> None:
+    current = repo.get("balance")
+    document = copy.deepcopy(current.document)
+    document["title"] = "余额查询"
+    with pytest.raises(StaleRevision):
+        repo.save("balance", document, if_match=['"0"', '"1"'], author="ann")
+    saved = repo.save("balance", document, if_match=['"0"', current.etag], author="ann")
+    assert saved.revision == 2
+    deleted = repo.delete("balance", if_match=frozenset({saved.etag, '"0"'}), author="ann")
+    assert deleted.deleted
+
+
+def test_a_folder_whose_history_cannot_be_written_is_still_read(
+    folder: Path, tmp_path: Path
+) -> None:
+    # Root may write anywhere, so the history is put where no folder can be: under a file.
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    repo = FlowRepository(folder, history=tmp_path / "a-file" / "history")
+    before = sorted((p.name, p.read_bytes()) for p in folder.iterdir())
+
+    assert [f.id for f in repo.list()] == SHIPPED
+    current = repo.get("balance")
+    assert (current.revision, current.author) == (1, "disk")  # the number it will be recorded as
+    loaded, number = repo.load("balance")
+    assert loaded.ok and number == 1
+    assert repo.revisions("balance") == []
+    assert not repo.saved_here("balance")
+
+    document = {**current.document, "title": "Not saved"}
+    with pytest.raises(NotADirectoryError):
+        repo.save("balance", document, if_match=current.etag, author="ann")
+    with pytest.raises(NotADirectoryError):
+        repo.create(hotline_2(), author="ann")
+    assert sorted((p.name, p.read_bytes()) for p in folder.iterdir()) == before

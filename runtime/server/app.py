@@ -31,7 +31,8 @@ from runtime.server.voice import WEBHOOK, voice
 from sce.api import errors
 from sce.api.auth import TOKEN_KEY
 
-#: Largest API body (a flow document or its DSL text).
+#: Largest API body (a flow document to save, a test-call event); a body that carries a draft
+#: to build is held to the smaller `sce.api.requests.MAX_DRAFT_BYTES`.
 MAX_API_BYTES = 8 * 1024 * 1024
 
 

@@ -6,9 +6,14 @@ send it back as `If-Match`, and one based on an older version gets 412 with the 
 (under `"current"`, and its ETag in the header) instead of overwriting someone else's work. A
 write without `If-Match` gets 428: a client that does not say what it read cannot be checked.
 
+`If-Match` may list several ETags: the change is made if the flow's is one of them (strong
+comparison, RFC 9110: a weak `W/"..."` tag never matches). `If-Match: *` gets 428 like a missing
+header: "whatever is there" is exactly what a client must not overwrite blindly.
+
 The repository's refusals (no such flow, a stale ETag, a taken id) propagate from the views and
-get their status from `sce.api.errors`. The repository is `current_app.extensions["sce.flows"]`;
-this package never imports the runtime.
+get their status from `sce.api.errors`; a flows folder the server cannot read or write (read-only,
+full, a file where its `.history` should be) is a 503 that names it. The repository is
+`current_app.extensions["sce.flows"]`; this package never imports the runtime.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from sce.api.auth import writer
-from sce.api.errors import ApiError
+from sce.api.errors import ApiError, error_response
 from sce.api.requests import json_body, query_int, text_field
 from sce.flowdiff import diff
 from sce.revisions import FlowRepository, StoredFlow
@@ -138,15 +143,32 @@ def _message(body: dict[str, object]) -> str:
     return text_field(body, "message", limit=MAX_MESSAGE) or ""
 
 
-def _if_match() -> str:
-    """The ETag the client based its change on, quoted as the repository gives them."""
-    value = request.headers.get("If-Match", "").strip()
-    if not value:
+def _if_match() -> frozenset[str]:
+    """The ETags the client based its change on (any one will do), quoted as the repository
+    gives them; weak ones are left out, since a save compares strongly."""
+    tags = request.if_match
+    if tags.star_tag:
+        raise ApiError(428, "If-Match must name the ETag you read, not '*'")
+    if not request.headers.get("If-Match", "").strip(" \t,"):
         raise ApiError(
             428,
             "this change needs the If-Match header: send the ETag you got when you read the "
             "flow, so that nobody else's save is overwritten",
         )
-    if value == "*":
-        raise ApiError(428, "If-Match must name the ETag you read, not '*'")
-    return value if value.startswith(('"', "W/")) else f'"{value}"'
+    return frozenset(f'"{tag}"' for tag in tags.as_set())
+
+
+@flows.errorhandler(OSError)
+def _folder_failed(error: OSError) -> Response:
+    """503 for a flows folder the server cannot read or write, naming the folder and the file."""
+    folder = repository().folder
+    doing = "read" if request.method in ("GET", "HEAD") else "write"
+    why = error.strerror or str(error)
+    place = f": '{error.filename}'" if error.filename else ""
+    return error_response(
+        ApiError(
+            503,
+            f"the server cannot {doing} the flows folder '{folder}' ({why}{place}); check that "
+            f"it and its .history are folders the server may {doing}",
+        )
+    )

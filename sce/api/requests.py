@@ -5,7 +5,11 @@ same answer from every blueprint.
 
 A draft comes as `{"document": {...}}` (what the designer holds) or as
 `{"text": "...", "format": "json"|"flow", "path": "name"}` (a file's text: DSL diagnostics then
-carry line and column, and `path` is what they name).
+carry line and column, and `path` is what they name). A body that carries a draft may be at most
+MAX_DRAFT_BYTES, far less than the app's limit for other bodies: building a draft takes CPU in
+proportion to its size (a pathological one a few µs per byte, seconds per megabyte, holding the
+GIL), and the checks are open to anyone, so the size bounds what one request can take from the
+voice webhooks served by the same process.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from sce.source import Source
 
 #: Formats of a posted flow text.
 FORMATS = ("json", "flow")
+#: Largest body that carries a draft (lint, compile, a posted deploy, a draft test call). The
+#: bundled flows are a few KiB; a generated flow of 1,000 nodes is 190 KiB as compact JSON and
+#: 270 KiB indented, so 1 MiB holds several thousand nodes.
+MAX_DRAFT_BYTES = 1024 * 1024
 
 
 def json_body(*, optional: bool = False) -> dict[str, object]:
@@ -29,6 +37,11 @@ def json_body(*, optional: bool = False) -> dict[str, object]:
     else that is not one object (no JSON, not UTF-8, a repeated key, a list) is a 400 that says
     where; a body over the app's limit is a 413 (Flask's MAX_CONTENT_LENGTH)."""
     raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # A chunked body has no length to refuse it by beforehand; Werkzeug stops reading it
+        # at the limit without saying so, and the cut JSON would be reported as malformed.
+        raise ApiError(413, f"the body is larger than the {_size(limit)} the server takes")
     if not raw.strip():
         if optional:
             return {}
@@ -59,9 +72,18 @@ def json_body(*, optional: bool = False) -> dict[str, object]:
     return data
 
 
+def draft_body() -> dict[str, object]:
+    """The body of an endpoint that takes only a draft: `json_body`, refused with 413 before it
+    is parsed when it is over MAX_DRAFT_BYTES."""
+    _check_draft_size()
+    return json_body()
+
+
 def posted_draft(body: Mapping[str, object]) -> LoadedFlow:
     """The flow a body carries, loaded (sound or not: a draft's problems are diagnostics):
-    `document`, or `text` with `format` (default: from `path`'s suffix, else json)."""
+    `document`, or `text` with `format` (default: from `path`'s suffix, else json). A body over
+    MAX_DRAFT_BYTES is a 413: nothing is loaded."""
+    _check_draft_size()
     path = text_field(body, "path")
     fmt = text_field(body, "format")
     if fmt is not None and fmt not in FORMATS:
@@ -128,6 +150,24 @@ def query_int(name: str, *, default: int | None, minimum: int, maximum: int) -> 
             400, f"'{name}' must be a whole number from {minimum} to {maximum}, not '{value}'"
         )
     return int(value)
+
+
+def _check_draft_size() -> None:
+    """413 unless the request's body is small enough to carry a draft (MAX_DRAFT_BYTES)."""
+    size = request.content_length
+    if size is None:
+        size = len(request.get_data(cache=True))
+    if size > MAX_DRAFT_BYTES:
+        raise ApiError(
+            413,
+            f"the body is {size} bytes; a body that carries a flow draft may be at most "
+            f"{_size(MAX_DRAFT_BYTES)}",
+        )
+
+
+def _size(limit: int) -> str:
+    """A limit as people read it: "1 MiB (1048576 bytes)"."""
+    return f"{limit / (1024 * 1024):g} MiB ({limit} bytes)"
 
 
 def _kind(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from flask.testing import FlaskClient
 
 from runtime.server.app import MAX_API_BYTES, create_app
 from runtime.server.service import Service
+from sce.flowdoc import MAX_DEPTH
+from sce.loader import MAX_FREE_DEPTH
 
 HELLO = {
     "flow": "hello",
@@ -253,3 +256,83 @@ def test_bodies_that_are_not_one_json_object_are_400_and_too_large_is_413(
     assert_error(post(huge), 413, "")
     assert_error(client.get("/api/no-such-endpoint"), 404, "")
     assert client.get("/api/flows/hello").status_code == 404
+
+
+def nested(levels: int) -> list:
+    """A list in a list in a list..., `levels` deep."""
+    return json.loads("[" * levels + "]" * levels)
+
+
+def test_if_match_may_list_etags_and_any_one_that_is_current_will_do(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    document, etag = read(client, "balance")
+    document["title"] = "Balance, from a tab that knew two versions"
+
+    def put(if_match: str):
+        return client.put(
+            "/api/flows/balance",
+            json={"document": document},
+            headers={**writer, "If-Match": if_match},
+        )
+
+    assert_error(put('"0123", "4567"'), 412, "was changed since it was read")
+    assert_error(put(f"W/{etag}"), 412, "was changed")  # a weak tag never matches a save
+    assert_error(put("*"), 428, "not '*'")
+    saved = put(f'"0123", {etag}')
+    assert saved.status_code == 200 and saved.json["revision"] == 2
+
+
+def test_a_document_nested_too_deep_is_a_400_and_nothing_is_written(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
+) -> None:
+    deep = {**HELLO, "title": nested(600)}
+    r = client.post("/api/flows", json={"document": deep}, headers=writer)
+    assert_error(r, 400, f"nested more than {MAX_DEPTH} levels deep")
+    assert r.json["errors"][1]["pointer"] == "/title" + "/0" * (MAX_DEPTH - 1)
+    assert not (flows_dir / "hello.json").exists()
+    assert not (flows_dir / ".history" / "hello").exists()
+
+    before = (flows_dir / "hotline.json").read_bytes()
+    document, etag = read(client, "hotline")
+    assert_error(save(client, writer, "hotline", {**document, "title": nested(600)}, etag), 400, "")
+    assert (flows_dir / "hotline.json").read_bytes() == before
+    # The flow stays readable and savable; layout data as deep as a flow may hold is stored.
+    document["nodes"]["main"]["ui"] = {"notes": nested(MAX_FREE_DEPTH - 1)}
+    saved = save(client, writer, "hotline", document, read(client, "hotline")[1])
+    assert saved.status_code == 200 and saved.json["diagnostics"] == []
+
+
+def test_a_flow_nested_deep_on_disk_is_still_read_and_can_be_repaired(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
+) -> None:
+    document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
+    (flows_dir / "hotline.json").write_text(
+        json.dumps({**document, "title": nested(600)}), encoding="utf-8"
+    )
+    r = client.get("/api/flows/hotline")
+    assert r.status_code == 200
+    assert r.json["diagnostics"][0]["pointer"] == "/title"
+    assert client.get("/api/flows").status_code == 200
+    assert save(client, writer, "hotline", document, r.headers["ETag"]).status_code == 200
+
+
+def test_a_folder_the_server_cannot_write_is_still_read_and_writes_are_503(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
+) -> None:
+    # Where the history should be, a file: the server can read the flows, not record anything.
+    shutil.rmtree(flows_dir / ".history", ignore_errors=True)
+    (flows_dir / ".history").write_text("not a folder", encoding="utf-8")
+    before = (flows_dir / "balance.json").read_bytes()
+
+    assert "balance" in {f["id"] for f in client.get("/api/flows").json["flows"]}
+    document, etag = read(client, "balance")
+    assert client.get("/api/flows/balance/revisions").json["revisions"] == []
+
+    document["title"] = "Not saved"
+    r = save(client, writer, "balance", document, etag)
+    assert_error(r, 503, f"the server cannot write the flows folder '{flows_dir}'")
+    assert str(flows_dir / ".history") in r.json["errors"][0]["message"]
+    assert_error(client.post("/api/flows", json={"document": HELLO}, headers=writer), 503, "")
+    assert_error(client.delete("/api/flows/balance", headers={**writer, "If-Match": etag}), 503, "")
+    assert (flows_dir / "balance.json").read_bytes() == before
