@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sce.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from sce.revisions import StoredFlow
+    from sce.history import StoredFlow
 
 
 class SceError(Exception):
@@ -46,7 +46,7 @@ class FlowExists(SceError):
 class StaleRevision(SceError):
     """A save or delete based on a version that is no longer the current one (HTTP 412).
 
-    `current` is the flow as it is now (a `sce.revisions.StoredFlow`), so the editor can show
+    `current` is the flow as it is now (a `sce.history.StoredFlow`), so the editor can show
     what changed and let its user merge instead of overwriting someone else's work.
     """
 

@@ -27,7 +27,7 @@ import re
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from sce import canonical
@@ -36,102 +36,16 @@ from sce.diagnostics import Diagnostic
 from sce.errors import FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
 from sce.files import write_atomic
 from sce.flowdoc import FLOW_ID, bad_document, flow_id_of, render
+from sce.history import FlowSummary, Revision, RevisionInfo, StoredFlow
 from sce.jsontext import to_json
 from sce.loader import LoadedFlow, load_bytes, load_path, load_text
 from sce.model import flow_to_data
-from sce.report import diagnostic_to_json, location
+from sce.report import location
 
 REVISION_SUFFIX = ".revision"
 _REVISION_NAME = re.compile(r"([0-9]+)\.revision")
 #: Who records the states found in the working files that no save through here wrote.
 DISK = "disk"
-
-
-@dataclass(frozen=True)
-class RevisionInfo:
-    """One recorded state of a flow, without its content (for history listings)."""
-
-    flow: str
-    revision: int
-    author: str
-    time: str
-    message: str
-    #: The ETag the working file had in this state; None once deleted.
-    etag: str | None
-    deleted: bool = False
-
-    def to_data(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(RevisionInfo)}
-
-
-@dataclass(frozen=True)
-class Revision(RevisionInfo):
-    """A recorded state with its document (None if the file on disk held no JSON object or
-    DSL that parsed; `text` then keeps what it held, and `format` how to read it again)."""
-
-    document: dict[str, object] | None = None
-    text: str | None = None
-    format: str | None = None
-
-    @property
-    def info(self) -> RevisionInfo:
-        return RevisionInfo(**super().to_data())
-
-    def to_data(self) -> dict[str, object]:
-        data = {**super().to_data(), "document": self.document}
-        return data if self.text is None else {**data, "text": self.text, "format": self.format}
-
-
-@dataclass
-class StoredFlow:
-    """A flow as it is now: its document, the ETag to save it back with, and its last revision."""
-
-    id: str
-    document: dict[str, object] | None
-    etag: str
-    revision: int
-    author: str
-    time: str
-    message: str
-    #: The working files present: "json", "flow" or both.
-    formats: tuple[str, ...]
-    #: Why the flow is not sound (drafts may be saved with errors).
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: A `.flow` twin exists that says something else than the JSON (a draft with errors was
-    #: saved, so the twin could not be rewritten).
-    twin_stale: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.diagnostics
-
-    def to_data(self) -> dict[str, object]:
-        """As JSON data. The document is shared, not copied: `dataclasses.asdict` would copy it
-        recursively, and fail on a document nested a few hundred levels deep."""
-        data = {f.name: getattr(self, f.name) for f in fields(StoredFlow)}
-        data["formats"] = list(self.formats)
-        data["diagnostics"] = [diagnostic_to_json(d) for d in self.diagnostics]
-        return data
-
-
-@dataclass(frozen=True)
-class FlowSummary:
-    """One line of the flow list. A file that does not load is listed with `ok` false."""
-
-    id: str
-    title: str | None
-    revision: int
-    etag: str
-    updated: str
-    author: str
-    formats: tuple[str, ...]
-    ok: bool
-    #: The first problem, located (`path:line:col: message`), when not ok.
-    error: str | None = None
-
-    def to_data(self) -> dict[str, object]:
-        data = {f.name: getattr(self, f.name) for f in fields(FlowSummary)}
-        return {**data, "formats": list(self.formats)}
 
 
 @dataclass

@@ -14,11 +14,12 @@ import pytest
 from runtime.watch import is_flow_file
 from sce.errors import BadFlowDocument, FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
 from sce.flowdoc import MAX_DEPTH
+from sce.history import StoredFlow
 from sce.lint import Settings
 from sce.lint.runner import collect_files
 from sce.loader import load_path
 from sce.model import flow_to_data
-from sce.revisions import FlowRepository, StoredFlow
+from sce.revisions import FlowRepository
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 SHIPPED = sorted(p.stem for p in FLOWS.glob("*.json"))

@@ -24,7 +24,8 @@ from sce.api.auth import writer
 from sce.api.errors import ApiError, error_response
 from sce.api.requests import json_body, query_int, text_field
 from sce.flowdiff import diff
-from sce.revisions import FlowRepository, StoredFlow
+from sce.history import StoredFlow
+from sce.revisions import FlowRepository
 
 flows = Blueprint("flows", __name__)
 
