@@ -97,9 +97,10 @@ class Calls:
         self.store.create(session)
         return self._settle(Turn(session, actions))
 
-    def send(self, call_id: str, event: ev.Event) -> Turn:
-        """Apply `event` to a call in progress."""
-        session = self.store.get(call_id)
+    def send(self, call_id: str, event: ev.Event, *, session: Session | None = None) -> Turn:
+        """Apply `event` to a call in progress (to `session`, its state as just read from the
+        store, when the caller has it: one read less; a stale one is refused at the save)."""
+        session = session or self.store.get(call_id)
         if session is None:
             raise UnknownCall(f"no call '{call_id}' in progress")
         return self._settle(self._step(Turn(session), event))

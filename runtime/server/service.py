@@ -19,6 +19,7 @@ from runtime.registry import DeployResult, Registry
 from runtime.server.answers import Answers
 from runtime.server.metrics import METRICS
 from runtime.server.recordings import Recordings
+from runtime.server.twiml import Voice
 from runtime.store import SessionStore, open_deploys, open_store
 from runtime.store.replies import Replies, open_replies
 from runtime.watch import FlowWatcher, deploy_folder
@@ -42,6 +43,8 @@ class Service:
     replies: Replies
     recordings: Recordings
     answers: Answers = field(default_factory=Answers)
+    #: How the webhooks speak per (root URL, flow): built once (see voice._voice).
+    voices: dict[tuple[str, str], Voice] = field(default_factory=dict)
     watcher: FlowWatcher | None = None
 
     @classmethod

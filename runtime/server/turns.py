@@ -22,6 +22,7 @@ from runtime.prompts import sorry
 from runtime.server import twiml
 from runtime.server.metrics import METRICS
 from runtime.server.service import Service
+from runtime.session import Session
 from runtime.store.replies import Reply
 
 log = logging.getLogger("sce.voice")
@@ -30,13 +31,17 @@ log = logging.getLogger("sce.voice")
 POLL = 0.05
 
 
-def apply(svc: Service, sid: str, events: list[ev.Event]) -> Turn | None:
-    """Send the events in order; the turn with every action they caused, or None when they
-    changed nothing the caller could hear (an answer the engine dropped or ignored)."""
+def apply(
+    svc: Service, sid: str, events: list[ev.Event], session: Session | None = None
+) -> Turn | None:
+    """Send the events in order (the first to `session`, the call as just read, if given); the
+    turn with every action they caused, or None when they changed nothing the caller could hear
+    (an answer the engine dropped or ignored)."""
     turn: Turn | None = None
     actions: list[act.Action] = []
     for event in events:
-        turn = svc.calls.send(sid, event)
+        turn = svc.calls.send(sid, event, session=session)
+        session = None
         actions += turn.actions
     if turn is None or not actions:
         return None

@@ -63,17 +63,19 @@ TRIES = 3
 @voice.before_request
 def _check_request() -> Response | None:
     """Refuse, touching nothing, what the platform did not sign or could not have sent."""
-    request.max_content_length = MAX_WEBHOOK_BYTES
-    request.environ[WEBHOOK] = request.endpoint.rpartition(".")[2]  # type: ignore[union-attr]
+    req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per use
+    req.max_content_length = MAX_WEBHOOK_BYTES
+    endpoint = req.endpoint or ""
+    req.environ[WEBHOOK] = endpoint.rpartition(".")[2]
     svc = service()
     config = svc.config
     # What the request may spend waiting on others (the budget: Twilio gives up at 15 s).
     g.voice_deadline = time.monotonic() + (svc.calls.budget or WEBHOOK_BUDGET)
     hook = read(
-        request,
+        req,
         config.twilio_auth_token,
         verify=config.verify_signatures,
-        needs_asked=request.endpoint not in ("voice.start", "voice.status"),
+        needs_asked=endpoint not in ("voice.start", "voice.status"),
     )
     if isinstance(hook, Webhook):
         g.webhook = hook
@@ -94,15 +96,21 @@ def _xml(response: VoiceResponse | str) -> Response:
 
 
 def _voice(flow: str) -> twiml.Voice:
+    """How to speak to the platform for `flow`, as seen from where this request came to."""
     root = _hook().root
     svc = service()
-    return twiml.Voice(
-        f"{root}voice/{quote(flow, safe='')}",
-        f"{root}prompts/",
-        svc.config.voices,
-        svc.config.twilio_workflow_sid,
-        svc.recordings.find,
-    )
+    voice = svc.voices.get((root, flow))
+    if voice is None:
+        if len(svc.voices) > 1024:  # roots and flow names come from requests: keep it small
+            svc.voices.clear()
+        voice = svc.voices[(root, flow)] = twiml.Voice(
+            f"{root}voice/{quote(flow, safe='')}",
+            f"{root}prompts/",
+            svc.config.voices,
+            svc.config.twilio_workflow_sid,
+            svc.recordings.find,
+        )
+    return voice
 
 
 # -- the call comes in ------------------------------------------------------------------------
@@ -313,7 +321,7 @@ def _continue(flow: str, make: Callable[[int, float], list[ev.Event]]) -> Respon
             if session.asked != asked or not session.active:
                 return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
             try:
-                turn = turns.apply(svc, sid, make(asked, svc.calls.clock()))
+                turn = turns.apply(svc, sid, make(asked, svc.calls.clock()), session)
             except SessionConflict:
                 continue  # another request moved the call meanwhile: look again
             if turn is None:  # the call's wait takes no such answer: it waits on

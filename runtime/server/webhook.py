@@ -63,7 +63,8 @@ def read(
     if limit is not None and request.content_length is None and len(body) >= limit:
         # A chunked body is cut at the limit, not refused: what is left is not the form sent.
         return Refusal(413, "malformed", f"a webhook's body is at most {limit} bytes")
-    is_form = request.mimetype == FORM
+    environ = request.environ
+    is_form = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == FORM
     params = parse_form(body) if is_form else Params()
     url, root = requested_url(request)
     if verify:
@@ -80,7 +81,8 @@ def read(
     sid = form.get("CallSid", "")
     if not _SID.fullmatch(sid):
         return Refusal(400, "malformed", "the form has no valid CallSid")
-    asked = asked_of(request.args.get("asked", ""))
+    query = parse_form(environ.get("QUERY_STRING", "").encode("latin-1")) or {}
+    asked = asked_of(query.get("asked", [""])[0])
     if needs_asked and asked is None:
         return Refusal(400, "malformed", "the URL has no valid 'asked' (it must be one we gave)")
     return Webhook(url, root, form, sid, asked)
