@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from functools import lru_cache
 
 from twilio.request_validator import (
     SIGNATURE_HEADER,
@@ -27,13 +28,15 @@ class Params(dict[str, list[str]]):
         return self[name]
 
 
-def signed(headers: Mapping[str, str], url: str, params: Params, token: str | None) -> bool:
-    """Whether the request carries a valid signature made with `token` (never without one)."""
-    signature = headers.get(SIGNATURE_HEADER)
-    if not token or not signature:
+def signed(environ: Mapping[str, object], url: str, params: Params, token: str | None) -> bool:
+    """Whether the request (its WSGI `environ`) carries a valid signature made with `token`
+    (never without one)."""
+    signature = environ.get(_SIGNATURE)
+    if not token or not isinstance(signature, str) or not signature:
         return False
-    algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
-    validator = RequestValidator(token)
+    settings = environ.get(_SETTINGS)
+    algorithm = get_signature_algorithm(settings if isinstance(settings, str) else None)
+    validator = _validator(token)
     try:
         expected = validator.compute_signature(url, params, algorithm)
     except ValueError:  # an algorithm the library does not know
@@ -41,3 +44,16 @@ def signed(headers: Mapping[str, str], url: str, params: Params, token: str | No
     if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return True
     return bool(validator.validate(url, params, signature, algorithm))
+
+
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
+def _environ_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+_SIGNATURE = _environ_key(SIGNATURE_HEADER)
+_SETTINGS = _environ_key(SIGNATURE_SETTINGS_HEADER)

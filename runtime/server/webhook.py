@@ -71,7 +71,7 @@ def read(
         # A garbled form is refused below; its signature is checked the lenient way first,
         # so that what is not ours gets 403 whatever its shape.
         checked = params if params is not None else Params(request.form.lists())
-        if not signed(request.headers, url, checked, token):
+        if not signed(environ, url, checked, token):
             return Refusal(403, "signature", "invalid or missing X-Twilio-Signature")
     if not is_form:
         return Refusal(415, "malformed", f"a webhook must be a form post ({FORM})")
