@@ -11,18 +11,10 @@ from flask.testing import FlaskClient
 
 from sce.compiler import CompiledFlow
 from tests.cli import run, write
+from tests.test_cli import BROKEN_EXIT
 
 # Key 1 goes to a node that does not exist (an error, line 4) and the menu is a trap (a warning).
-GHOST = """\
-flow ghost { start -> main }
-menu main {
-  prompt { text { en-US = "Press 1." } }
-  choices = [ { key = "1", next -> ghost } ]
-  timeout = 5
-  exhausted -> bye
-}
-hangup bye {}
-"""
+GHOST = BROKEN_EXIT.replace("flow ghosts", "flow ghost")
 
 
 @pytest.fixture
