@@ -10,7 +10,7 @@ status callback pointed at `POST /voice/<flow>/status` tells it when the caller 
     POST /voice/<flow>/leave?asked=N    a key pressed while waiting
     POST /voice/<flow>/status           the call's status callback
 
-A request is checked before it touches a call (`runtime.server.signature`): 413 past 64 KiB,
+A request is checked before it touches a call (`runtime.server.webhook`): 413 past 64 KiB,
 403 without a valid signature, 415 when it is no form post, 400 when it is garbled.
 
 `asked` tells a new answer from a late or repeated one. A request for a wait the call has moved
