@@ -87,7 +87,7 @@ class Voice:
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|&#(5[5-7]\d\d\d);")
 
 
-def well_formed(xml: str) -> str:
+def xml_safe(xml: str) -> str:
     """The TwiML without what would make it unreadable to the platform: a business system's
     reply, a caller id or a template can bring a control character or half a surrogate pair
     into a prompt, and one such character would end the call with a parse error."""

@@ -92,7 +92,7 @@ def _hook() -> Webhook:
 
 def _xml(response: VoiceResponse | str) -> Response:
     body = response if isinstance(response, str) else response.to_xml()
-    return Response(twiml.well_formed(body), 200, mimetype="application/xml")
+    return Response(twiml.xml_safe(body), 200, mimetype="application/xml")
 
 
 def _voice(flow: str) -> twiml.Voice:

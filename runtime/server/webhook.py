@@ -143,10 +143,6 @@ def parse_form(body: bytes) -> Params | None:
     return params
 
 
-def well_formed(body: bytes) -> bool:
-    return parse_form(body) is not None
-
-
 def number(text: str | None, default: float = 0.0) -> float:
     try:
         value = float(text) if text is not None else default
