@@ -1,12 +1,12 @@
-"""The floor of bench/webhook.py: a bare Flask app that answers every webhook with one constant
-TwiML document, under gunicorn with the very settings `sce serve` runs with.
+"""The floors of bench/webhook.py: a bare Flask app that answers every webhook with one constant
+TwiML document, under gunicorn with the very settings `sce serve` runs with (the issue's
+reference), and with `--wsgi` a bare WSGI function answering the same (no server under this
+gunicorn can answer faster).
 
-No server that answers a webhook through Flask under this gunicorn can be faster: whatever
-`sce serve` takes above it is the runtime's own work (signature check, store, engine, TwiML).
 The document is the one `sce serve` answers a menu step of the bench flow with (a <Say>, a
-<Gather> with its action URL and the prompt, the timeout <Redirect>), so both send as many bytes.
+<Gather> with its action URL and the prompt, the timeout <Redirect>), so all send as many bytes.
 
-    python bench/floor.py --port 8001 --workers 1 --threads 4
+    python bench/floor.py --port 8001 --workers 1 --threads 4 [--wsgi]
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -59,10 +63,28 @@ def create_app(root: str) -> Flask:
     return app
 
 
+def create_wsgi(root: str) -> WSGIApplication:
+    """The same answers as `create_app`'s, from a WSGI function."""
+    body = ANSWER.format(root=root).encode()
+    ok = b"ok\n"
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        if environ["REQUEST_METHOD"] != "POST":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "3")])
+            return [ok]
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+        start_response("200 OK", headers)
+        return [body]
+
+    return app
+
+
 class Floor(BaseApplication):  # type: ignore[misc]
-    def __init__(self, port: int, settings: dict[str, object]) -> None:
+    def __init__(self, port: int, settings: dict[str, object], *, wsgi: bool = False) -> None:
         self.port = port
         self.settings = settings
+        self.bare = wsgi
         super().__init__()
 
     def load_config(self) -> None:
@@ -70,8 +92,9 @@ class Floor(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
         self.cfg.set("control_socket_disable", True)
 
-    def load(self) -> Flask:
-        return create_app(f"http://127.0.0.1:{self.port}/")
+    def load(self) -> WSGIApplication:
+        make = create_wsgi if self.bare else create_app
+        return make(f"http://127.0.0.1:{self.port}/")
 
 
 def main() -> None:
@@ -79,8 +102,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--wsgi", action="store_true", help="a bare WSGI function, not Flask")
     args = parser.parse_args()
-    Floor(args.port, sce_settings(args.workers, args.threads)).run()
+    Floor(args.port, sce_settings(args.workers, args.threads), wsgi=args.wsgi).run()
 
 
 if __name__ == "__main__":

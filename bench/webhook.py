@@ -1,27 +1,30 @@
-"""Benchmark: the latency and throughput of a menu step through `sce serve`, against a floor.
+"""Benchmark: the latency and throughput of a menu step through `sce serve`, against floors.
 
 A menu step is what a caller's key costs the server: Twilio posts the key to the <Gather>'s
 action URL, signed; the server checks the signature, reads the call from the store, runs the
 engine (leave the menu, play a text, enter the menu again), saves the call, renders the TwiML
-and remembers it for retries. The floor is a bare Flask app (bench/floor.py) answering every
-post with one constant TwiML document of the same size, under gunicorn with the same settings
-(read from the class `sce serve` runs gunicorn with): what any Flask app under this gunicorn
-costs, so what `sce serve` takes above it is its own work.
+and remembers it for retries. The floor (the issue's reference) is a bare Flask app
+(bench/floor.py) answering every post with one constant TwiML document of the same size, under
+gunicorn with the same settings (read from the class `sce serve` runs gunicorn with): what a
+Flask app under this gunicorn costs at least. `sce serve` answers its webhooks without Flask
+(runtime/server/voice.py says why), so the bench also measures the lowest floor there is: a
+bare WSGI function answering the same document under the same gunicorn (`wsgi`).
 
-Both run with 1 worker of 4 threads (gthread), the memory store for `sce serve`, signatures
+All run with 1 worker of 4 threads (gthread), the memory store for `sce serve`, signatures
 verified with TWILIO_AUTH_TOKEN. A load generator in its own process drives each in turn over
 127.0.0.1: 4 keep-alive connections (http.client, one per thread), closed loop, each thread
 following its calls' <Gather> action URLs and pressing 1, signing every request the way Twilio
-does (the floor's too, so that the client's work is the same), and starting a new call every
+does (the floors' too, so that the client's work is the same), and starting a new call every
 100 steps (a call may take 1,000 states). After a warm-up, each request's latency is recorded.
-The two take turns for a few rounds (floor, sce, floor, sce...) and each figure is the median
-of its rounds, so that a slow spell of this shared machine hits both alike.
+They take turns for a few rounds (floor, wsgi, sce, floor...) and each figure is the median of
+its rounds, so that a slow spell of this shared machine hits all alike.
 
 Targets (issue): `p50_ratio` (sce p50 / floor p50) at most 1.5, `p99_ratio` at most 2.
-`rps_ratio` is floor requests/s / sce requests/s. With one worker process, each server keeps
-about one core busy and the latencies are mostly queueing: `sce_cpu_us` and `floor_cpu_us`,
-the CPU time the server's processes spent per request (Linux /proc), show the work itself, and
-`cpu_ratio` compares them. `--quick` is one short round of each.
+`rps_ratio` is floor requests/s / sce requests/s; `wsgi_p50_ratio` is sce p50 / wsgi p50 (no
+target: what is left to win). With one worker process, each server keeps about one core busy
+and the latencies are mostly queueing: `sce_cpu_us` and `floor_cpu_us`, the CPU time the
+server's processes spent per request (Linux /proc), show the work itself, and `cpu_ratio`
+compares them. `--quick` is one short round of each.
 The run stops with an error if any answer is not a 200 with a <Gather> (for sce: the text
 played and a new wait), or if sce serve takes an unsigned request. The last line is
 {"bench": "webhook", "metrics": {...}}.
@@ -290,15 +293,15 @@ def refuses_unsigned(root: str) -> bool:
 
 
 def measure(rounds: int, warmup: float, seconds: float) -> dict[str, list[dict[str, float]]]:
-    """Start both servers, then drive the floor and sce serve in turn, `rounds` times: the
-    figures of each round, per contender."""
+    """Start the three servers, then drive the floor, the WSGI floor and sce serve in turn,
+    `rounds` times: the figures of each round, per contender."""
     size = ["--workers", str(WORKERS), "--threads", str(THREADS)]
-    runs: dict[str, list[dict[str, float]]] = {"floor": [], "sce": []}
+    runs: dict[str, list[dict[str, float]]] = {"floor": [], "wsgi": [], "sce": []}
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
         here = Path(tmp)  # the servers' working folder: no pyproject.toml settings apply
         (here / "flows").mkdir()
         (here / "flows" / f"{FLOW}.json").write_text(json.dumps(loop_flow()), encoding="utf-8")
-        sce_port, floor_port = free_port(), free_port()
+        sce_port, floor_port, wsgi_port = free_port(), free_port(), free_port()
         sce_command = [sys.executable, "-m", "sce.cli", "serve", "--port", str(sce_port)]
         floor_command = [sys.executable, str(ROOT / "bench" / "floor.py")]
         env = {
@@ -312,12 +315,15 @@ def measure(rounds: int, warmup: float, seconds: float) -> dict[str, list[dict[s
             serving(
                 [*floor_command, "--port", str(floor_port), *size], floor_port, {}, here
             ) as floor,
+            serving(
+                [*floor_command, "--port", str(wsgi_port), "--wsgi", *size], wsgi_port, {}, here
+            ) as wsgi,
             ProcessPoolExecutor(1, mp_context=get_context("spawn")) as generator,
         ):
             if not refuses_unsigned(sce.root):
                 raise SystemExit("sce serve took a webhook with a wrong signature")
             for n in range(rounds):
-                for name, server in (("floor", floor), ("sce", sce)):
+                for name, server in (("floor", floor), ("wsgi", wsgi), ("sce", sce)):
                     cpu = server.cpu_seconds()
                     args = (server.root, f"{n:02x}", name == "sce", warmup, seconds)
                     load = generator.submit(drive, *args).result()
@@ -342,7 +348,7 @@ def main() -> None:
         return statistics.median(run[key] for run in runs[name])
 
     metrics: dict[str, float] = {}
-    for name in ("sce", "floor"):
+    for name in ("sce", "floor", "wsgi"):
         for key in ("p50", "p99", "mean"):
             metrics[f"{name}_{key}_ms"] = round(median(name, key), 3)
         metrics[f"{name}_rps"] = round(median(name, "rps"), 1)
@@ -351,6 +357,7 @@ def main() -> None:
     metrics["p99_ratio"] = round(median("sce", "p99") / median("floor", "p99"), 3)
     metrics["rps_ratio"] = round(median("floor", "rps") / median("sce", "rps"), 3)
     metrics["cpu_ratio"] = round(median("sce", "cpu") / median("floor", "cpu"), 3)
+    metrics["wsgi_p50_ratio"] = round(median("sce", "p50") / median("wsgi", "p50"), 3)
 
     print(
         f"a menu step (key 1: a text, the menu again), {CONNECTIONS} keep-alive connections on "
@@ -358,7 +365,7 @@ def main() -> None:
         f"{seconds:g} s measured each, taking turns"
     )
     print(
-        f"both under gunicorn {settings['worker_class']}, {settings['workers']} worker x "
+        f"all under gunicorn {settings['worker_class']}, {settings['workers']} worker x "
         f"{settings['threads']} threads, keepalive {settings['keepalive']} s, timeout "
         f"{settings['timeout']} s, access log {settings['accesslog'] or 'off'}; sce serve on "
         "the memory store, signatures verified"
@@ -370,7 +377,8 @@ def main() -> None:
     )
     columns += (("rps", "requests/s", 11, ",.0f"), ("cpu", "server CPU us/req", 18, ",.0f"))
     print(f"{'server':<28}" + "".join(f" {title:>{width}}" for _, title, width, _ in columns))
-    for name, label in (("sce", "sce serve"), ("floor", "floor (bare Flask)")):
+    contenders = (("sce", "sce serve"), ("floor", "floor (bare Flask)"), ("wsgi", "bare WSGI"))
+    for name, label in contenders:
         rows = [(f"  round {n + 1}", run) for n, run in enumerate(runs[name])]
         rows.append((f"{label}, median", {key: median(name, key) for key, *_ in columns}))
         for title, row in rows:
@@ -378,7 +386,8 @@ def main() -> None:
     print(
         f"p50_ratio {metrics['p50_ratio']} (target <= 1.5), p99_ratio {metrics['p99_ratio']} "
         f"(target <= 2), rps_ratio (floor / sce) {metrics['rps_ratio']}, "
-        f"server CPU per request sce / floor {metrics['cpu_ratio']}"
+        f"server CPU per request sce / floor {metrics['cpu_ratio']}; "
+        f"p50 sce / bare WSGI {metrics['wsgi_p50_ratio']}"
     )
     print(json.dumps({"bench": "webhook", "metrics": metrics}))
 

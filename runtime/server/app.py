@@ -1,4 +1,5 @@
-"""The server's Flask app: voice webhooks, the authoring/deploy/simulate API, health and metrics.
+"""The server's app: the voice webhooks (a WSGI app of their own, in front), and the Flask app
+of the authoring/deploy/simulate API, health and metrics.
 
     app = create_app(load_config(), watch=False)   # what every gunicorn worker builds
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +25,8 @@ from runtime.config import RuntimeConfig, load_config
 from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
 from runtime.server.api import register as register_api
 from runtime.server.health import health
-from runtime.server.metrics import METRICS
 from runtime.server.service import Service
-from runtime.server.voice import WEBHOOK, voice
+from runtime.server.voice import PREFIX, VoiceWebhooks
 from sce.api import errors
 from sce.api.auth import TOKEN_KEY
 
@@ -49,14 +48,14 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_API_BYTES
     app.config[TOKEN_KEY] = config.api_token
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    if config.trust_forwarded:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     service = service or Service.open(config, watch=watch)
     app.extensions["sce"] = service
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
     app.extensions["sce.flows"] = service.flows
     app.extensions["sce.settings"] = service.registry.settings
-    app.wsgi_app = _Served(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _Served(app.wsgi_app, VoiceWebhooks(service))  # type: ignore[method-assign]
+    if config.trust_forwarded:  # first, so that the webhooks see the proxy's URL too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     errors.install(
         app,
         extra={
@@ -66,7 +65,6 @@ def create_app(
             SessionConflict: (409, "another event moved this call on meanwhile; send yours again"),
         },
     )
-    app.register_blueprint(voice)
     app.register_blueprint(health)
     register_api(app)
     prompts = Path(config.prompts).resolve()
@@ -81,24 +79,20 @@ def create_app(
 
 
 class _Served:
-    """The outermost WSGI layer: says which process answered (`X-Served-By`, as CDNs say it:
-    where to look in the logs, and how a test sees one call's webhooks answered by several
-    workers), and times each voice webhook whole, Flask included, for the metrics."""
+    """The outermost WSGI layer: sends the voice webhooks to their own app (`VoiceWebhooks`:
+    the hot path, which Flask would slow), everything else to Flask, and says which process
+    answered (`X-Served-By`, as CDNs say it: where to look in the logs, and how a test sees one
+    call's webhooks answered by several workers)."""
 
-    def __init__(self, app: WSGIApplication) -> None:
+    def __init__(self, app: WSGIApplication, voice: WSGIApplication) -> None:
         self.app = app
+        self.voice = voice
         self.header = ("X-Served-By", f"{socket.gethostname()}:{os.getpid()}")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
-
         def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> object:
             headers.append(self.header)
             return start_response(status, headers, exc_info)  # type: ignore[arg-type]
 
-        try:
-            return self.app(environ, start)  # type: ignore[arg-type]
-        finally:
-            webhook = environ.get(WEBHOOK)
-            if webhook:
-                METRICS.webhook_answered(webhook, time.perf_counter() - started)
+        app = self.voice if environ.get("PATH_INFO", "").startswith(PREFIX) else self.app
+        return app(environ, start)  # type: ignore[arg-type]

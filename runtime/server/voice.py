@@ -10,6 +10,13 @@ status callback pointed at `POST /voice/<flow>/status` tells it when the caller 
     POST /voice/<flow>/leave?asked=N    a key pressed while waiting
     POST /voice/<flow>/status           the call's status callback
 
+The webhooks are a WSGI app of their own (`VoiceWebhooks`), which the server's outermost layer
+sends every request under /voice/, not a Flask blueprint: they are the hot path of a phone
+system, and Flask's request context (its Request object, URL matching, context push and pop,
+Response object) costs as much as the whole turn of the engine does (bench/webhook.py: a bare
+WSGI app answers at about half the latency of a bare Flask app under the same gunicorn). A
+webhook needs none of it: the platform posts one form, signed, and takes TwiML back.
+
 A request is checked before it touches a call (`runtime.server.webhook`): 413 past 64 KiB,
 403 without a valid signature, 415 when it is no form post, 400 when it is garbled.
 
@@ -26,10 +33,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from http import HTTPStatus
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from runtime import actions as act
@@ -39,19 +49,18 @@ from runtime.handlers.outside import transfer_action
 from runtime.prompts import sorry
 from runtime.server import turns, twiml
 from runtime.server.metrics import METRICS
-from runtime.server.service import WEBHOOK_BUDGET, Service, service
+from runtime.server.service import WEBHOOK_BUDGET, Service
 from runtime.server.webhook import Webhook, number, read
 from runtime.session import Session
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
 log = logging.getLogger("sce.voice")
 
-voice = Blueprint("voice", __name__, url_prefix="/voice")
-
-#: Largest webhook body: Twilio's forms are a few kilobytes.
-MAX_WEBHOOK_BYTES = 64 * 1024
-#: Where a webhook's name is left in the WSGI environ, for the latency metric.
-WEBHOOK = "sce.webhook"
-#: The `asked` under which the answer to the call's first request is remembered.
+#: Where the webhooks are: every path under it is theirs.
+PREFIX = "/voice/"
+#: The answer to a call's start is remembered under this `asked`.
 START = -1
 #: Status callbacks that mean the call is over.
 OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -59,58 +68,105 @@ OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 #: and our write) looks at the call again.
 TRIES = 3
 
-
-@voice.before_request
-def _check_request() -> Response | None:
-    """Refuse, touching nothing, what the platform did not sign or could not have sent."""
-    req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per use
-    req.max_content_length = MAX_WEBHOOK_BYTES
-    endpoint = req.endpoint or ""
-    req.environ[WEBHOOK] = endpoint.rpartition(".")[2]
-    svc = service()
-    config = svc.config
-    # What the request may spend waiting on others (the budget: Twilio gives up at 15 s).
-    g.voice_deadline = time.monotonic() + (svc.calls.budget or WEBHOOK_BUDGET)
-    hook = read(
-        req,
-        config.twilio_auth_token,
-        verify=config.verify_signatures,
-        needs_asked=endpoint not in ("voice.start", "voice.status"),
-    )
-    if isinstance(hook, Webhook):
-        g.webhook = hook
-        return None
-    METRICS.webhook_refused(hook.reason)
-    log.warning("webhook %r refused (%d): %s", request.path, hook.status, hook.message)
-    return Response(hook.message + "\n", hook.status, mimetype="text/plain")
+_XML = "application/xml; charset=utf-8"
+_TEXT = "text/plain; charset=utf-8"
 
 
-def _hook() -> Webhook:
-    """This request, as `_check_request` read it."""
-    return g.webhook  # type: ignore[no-any-return]
+@dataclass
+class Delivery:
+    """One webhook request, checked: the flow it is for, what the platform sent, and until
+    when (monotonic clock) it may wait on other requests of the call (the budget: Twilio
+    gives up at 15 s)."""
+
+    service: Service
+    flow: str
+    hook: Webhook
+    deadline: float
+
+    @cached_property
+    def voice(self) -> twiml.Voice:
+        """How to speak to the platform for the flow, as seen from where the request came to
+        (one per root URL and flow, kept by the service)."""
+        svc, key = self.service, (self.hook.root, self.flow)
+        voice = svc.voices.get(key)
+        if voice is None:
+            if len(svc.voices) > 1024:  # roots and flow names come from requests: keep it small
+                svc.voices.clear()
+            voice = svc.voices[key] = twiml.Voice(
+                f"{self.hook.root}voice/{quote(self.flow, safe='')}",
+                f"{self.hook.root}prompts/",
+                svc.config.voices,
+                svc.config.twilio_workflow_sid,
+                svc.recordings.find,
+            )
+        return voice
 
 
-def _xml(response: VoiceResponse | str) -> Response:
-    body = response if isinstance(response, str) else response.to_xml()
-    return Response(twiml.xml_safe(body), 200, mimetype="application/xml")
+#: A webhook's handler: the TwiML that answers the delivery.
+Handler = Callable[[Delivery], "VoiceResponse | str"]
 
 
-def _voice(flow: str) -> twiml.Voice:
-    """How to speak to the platform for `flow`, as seen from where this request came to."""
-    root = _hook().root
-    svc = service()
-    voice = svc.voices.get((root, flow))
-    if voice is None:
-        if len(svc.voices) > 1024:  # roots and flow names come from requests: keep it small
-            svc.voices.clear()
-        voice = svc.voices[(root, flow)] = twiml.Voice(
-            f"{root}voice/{quote(flow, safe='')}",
-            f"{root}prompts/",
-            svc.config.voices,
-            svc.config.twilio_workflow_sid,
-            svc.recordings.find,
+class VoiceWebhooks:
+    """The webhooks as a WSGI app, answering every request under `PREFIX` for `service`."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        flow, _, kind = path[len(PREFIX) :].partition("/")
+        handler = HANDLERS.get(kind) if flow else None
+        if handler is None or "/" in kind or (not kind and path.endswith("/")):
+            return _respond(start_response, 404, f"no webhook at {path}\n", _TEXT)
+        if environ.get("REQUEST_METHOD") != "POST":
+            allow = [("Allow", "POST")]
+            return _respond(start_response, 405, "webhooks are POSTed\n", _TEXT, allow)
+        name = kind or "start"
+        try:
+            status, body, content_type = self._answer(environ, flow, name, handler)
+        except Exception:  # the handlers answer their own failures: this is a bug
+            log.exception("webhook %s for flow %r failed", name, flow)
+            METRICS.error("internal")
+            status, body, content_type = 500, "internal error\n", _TEXT
+        METRICS.webhook_answered(name, time.perf_counter() - started)
+        return _respond(start_response, status, body, content_type)
+
+    def _answer(
+        self, environ: WSGIEnvironment, flow: str, name: str, handler: Handler
+    ) -> tuple[int, str, str]:
+        svc = self.service
+        config = svc.config
+        deadline = time.monotonic() + (svc.calls.budget or WEBHOOK_BUDGET)
+        hook = read(
+            environ,
+            config.twilio_auth_token,
+            verify=config.verify_signatures,
+            needs_asked=name not in ("start", "status"),
         )
-    return voice
+        if not isinstance(hook, Webhook):
+            METRICS.webhook_refused(hook.reason)
+            path = environ.get("PATH_INFO", "")
+            log.warning("webhook %r refused (%d): %s", path, hook.status, hook.message)
+            return hook.status, hook.message + "\n", _TEXT
+        answer = handler(Delivery(svc, flow, hook, deadline))
+        body = answer if isinstance(answer, str) else answer.to_xml()
+        return 200, twiml.xml_safe(body), _XML
+
+
+def _respond(
+    start_response: StartResponse,
+    status: int,
+    text: str,
+    content_type: str,
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
+    body = text.encode("utf-8")
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", content_type), ("Content-Length", str(len(body))), *(headers or ())],
+    )
+    return [body]
 
 
 # -- the call comes in ------------------------------------------------------------------------
@@ -119,67 +175,63 @@ def _voice(flow: str) -> twiml.Voice:
 _PARAMS = ("CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "ForwardedFrom")
 
 
-@voice.post("/<flow>")
-def start(flow: str) -> Response:
-    sid = _hook().sid
-    svc = service()
-    form = _hook().form
+def start(d: Delivery) -> VoiceResponse | str:
+    svc, sid, form = d.service, d.hook.sid, d.hook.form
     try:
         turn = svc.calls.start(
-            flow,
+            d.flow,
             sid,
             caller=form.get("From", ""),
             called=form.get("To", ""),
             params={k: form[k] for k in _PARAMS if k in form},
         )
         METRICS.call_started(turn.session)
-        return _xml(turns.remember(svc, _voice(flow), turn, START))
+        return turns.remember(svc, d.voice, turn, START)
     except SessionExists:
-        return _xml(turns.late(svc, _voice(flow), flow, sid, START, g.voice_deadline))
+        return turns.late(svc, d.voice, d.flow, sid, START, d.deadline)
     except UnknownFlow:
-        log.error("call %s to flow %r, which is not deployed", sid, flow)
+        log.error("call %s to flow %r, which is not deployed", sid, d.flow)
         METRICS.error("unknown-flow")
-        return _xml(twiml.hangup([sorry("en-US")], _voice(flow)))
+        return twiml.hangup([sorry("en-US")], d.voice)
     except Exception:
-        return _xml(turns.failed(svc, _voice(flow), flow, sid, "the call could not be started"))
+        return turns.failed(svc, d.voice, d.flow, sid, "the call could not be started")
 
 
 # -- answers to a wait ------------------------------------------------------------------------
 
 
-@voice.post("/<flow>/gather")
-def gather(flow: str) -> Response:
+def gather(d: Delivery) -> str:
     def events(asked: int, now: float) -> list[ev.Event]:
-        form = _hook().form
+        form = d.hook.form
         speech = form.get("SpeechResult", "").strip()
         digits = form.get("Digits", "")
         if speech:
-            return [ev.Speech(speech, now, _confidence(), asked=asked)]
+            confidence = d.hook.number("Confidence", math.nan)
+            heard = confidence if math.isfinite(confidence) else None
+            return [ev.Speech(speech, now, heard, asked=asked)]
         if digits:
             return [ev.Digits(digits, now, asked=asked)]
         return [ev.Timeout(now, asked=asked)]
 
-    return _continue(flow, events)
+    return _continue(d, events)
 
 
-@voice.post("/<flow>/timeout")
-def timeout(flow: str) -> Response:
-    return _continue(flow, lambda asked, now: [ev.Timeout(now, asked=asked)])
+def timeout(d: Delivery) -> str:
+    return _continue(d, lambda asked, now: [ev.Timeout(now, asked=asked)])
 
 
-@voice.post("/<flow>/record")
-def record(flow: str) -> Response:
+def record(d: Delivery) -> str:
     def events(asked: int, now: float) -> list[ev.Event]:
-        url = _hook().form.get("RecordingUrl") or None
-        duration = _hook().number("RecordingDuration") if url else 0.0
+        url = d.hook.form.get("RecordingUrl") or None
+        duration = d.hook.number("RecordingDuration") if url else 0.0
         result = ev.RecordingResult(now, url, duration, asked=asked)
-        if _hook().form.get("Digits") == "hangup":
+        if d.hook.form.get("Digits") == "hangup":
             # The caller hung up to end the message: the call finishes without them (the
             # recording is still delivered, and what the flow does with it still runs).
             return [ev.CallerHangup(now), result]
         return [result]
 
-    return _continue(flow, events)
+    return _continue(d, events)
 
 
 #: How a <Dial> (its DialCallStatus) or an <Enqueue> (its QueueResult) ended, for the flow;
@@ -187,10 +239,9 @@ def record(flow: str) -> Response:
 _OUTCOMES = {"completed": "completed", "answered": "completed", "bridged": "completed"}
 
 
-@voice.post("/<flow>/transfer")
-def transfer(flow: str) -> Response:
+def transfer(d: Delivery) -> str:
     def events(asked: int, now: float) -> list[ev.Event]:
-        form = _hook().form
+        form = d.hook.form
         result = form.get("DialCallStatus") or form.get("QueueResult") or "error"
         if result == "hangup":  # the caller hung up while queued
             return [ev.CallerHangup(now)]
@@ -200,17 +251,15 @@ def transfer(flow: str) -> Response:
         detail = result if outcome == "failed" else None
         return [ev.TransferResult(outcome, now, detail, asked=asked)]
 
-    return _continue(flow, events)
+    return _continue(d, events)
 
 
-@voice.post("/<flow>/status")
-def status(flow: str) -> Response:
+def status(d: Delivery) -> VoiceResponse:
     """The call's status changed; when it is over, the call ends here too (or finishes, when
     the caller hung up on a recording that is still to come)."""
-    sid = _hook().sid
-    if _hook().form.get("CallStatus") not in OVER:
-        return _xml(twiml.empty())
-    svc = service()
+    svc, sid = d.service, d.hook.sid
+    if d.hook.form.get("CallStatus") not in OVER:
+        return twiml.empty()
     try:
         for _ in range(TRIES):
             session = svc.calls.get(sid)
@@ -224,68 +273,63 @@ def status(flow: str) -> Response:
                 METRICS.call_finished(turn.session)
             break
     except Exception:
-        log.exception("call %s (flow %r): the hangup could not be applied", sid, flow)
+        log.exception("call %s (flow %r): the hangup could not be applied", sid, d.flow)
         METRICS.error("internal")
-    return _xml(twiml.empty())
+    return twiml.empty()
 
 
 # -- the queue ----------------------------------------------------------------------------------
 
 
-@voice.post("/<flow>/wait")
-def wait(flow: str) -> Response:
+def wait(d: Delivery) -> VoiceResponse | str:
     """Twilio asks this while the caller is queued, again each time its answer has played."""
-    return _queue(flow, key=None)
+    return _queue(d, key=None)
 
 
-@voice.post("/<flow>/leave")
-def leave(flow: str) -> Response:
-    return _queue(flow, key=_hook().form.get("Digits", "")[:1])
+def leave(d: Delivery) -> VoiceResponse | str:
+    return _queue(d, key=d.hook.form.get("Digits", "")[:1])
 
 
-def _queue(flow: str, *, key: str | None) -> Response:
+def _queue(d: Delivery, *, key: str | None) -> VoiceResponse | str:
     """The wait URL (key None) or a key pressed during the hold music. Leaving the queue (the
     leave key, or `max_wait` passed) answers `<Leave/>`: the Enqueue's action request that
     follows gets the flow's next turn, remembered here."""
-    hook = _hook()
+    svc, hook = d.service, d.hook
     sid, asked = hook.sid, hook.asked or 0
-    svc = service()
-    voice_ = _voice(flow)
-    announced = number(request.args.get("announced"), math.nan)
+    announced = number(hook.query.get("announced"), math.nan)
     announced_at = announced if math.isfinite(announced) else None
     waiting: act.Transfer | None = None
     try:
         session = svc.calls.get(sid)
         if session is None or not session.active or session.asked != asked:
-            return _xml(twiml.leave())  # the call moved on: its transfer webhook says where
+            return twiml.leave()  # the call moved on: its transfer webhook says where
         waiting = _waiting(svc, session)
         if waiting is None:
-            return _xml(twiml.leave())
+            return twiml.leave()
         now = svc.calls.clock()
         if key is not None:
             if key == waiting.leave_key:
-                return _left(svc, flow, sid, asked, ev.Digits(key, now, asked=asked))
-        elif waiting.max_wait and _hook().number("QueueTime") >= waiting.max_wait:
-            gave_up = ev.TransferResult("failed", now, "waited too long", asked=asked)
-            return _left(svc, flow, sid, asked, gave_up)
+                return _left(d, ev.Digits(key, now, asked=asked))
+        elif waiting.max_wait and hook.number("QueueTime") >= waiting.max_wait:
+            return _left(d, ev.TransferResult("failed", now, "waited too long", asked=asked))
         else:
-            queued = _hook().number("QueueTime")
+            queued = hook.number("QueueTime")
             if announced_at is None or queued - announced_at >= waiting.announce_every:
                 update = ev.QueueUpdate(
                     now,
-                    _hook().number("AvgQueueTime"),
-                    int(_hook().number("QueuePosition")),
+                    hook.number("AvgQueueTime"),
+                    int(hook.number("QueuePosition")),
                     asked=asked,
                 )
                 said = svc.calls.send(sid, update).actions
                 plays = [a for a in said if isinstance(a, act.Play)]
-                return _xml(twiml.wait_music(plays, waiting, voice_, asked=asked, announced=queued))
+                return twiml.wait_music(plays, waiting, d.voice, asked=asked, announced=queued)
     except SessionConflict:
         pass  # another request moved the call: the music plays on, it will know
     except Exception:
-        log.exception("call %s (flow %r): error while queued", sid, flow)
+        log.exception("call %s (flow %r): error while queued", sid, d.flow)
         METRICS.error("internal")
-    return _xml(twiml.wait_music((), waiting, voice_, asked=asked, announced=announced_at))
+    return twiml.wait_music((), waiting, d.voice, asked=asked, announced=announced_at)
 
 
 def _waiting(svc: Service, session: Session) -> act.Transfer | None:
@@ -298,42 +342,48 @@ def _waiting(svc: Service, session: Session) -> act.Transfer | None:
     return transfer_action(state, language, session.vars, lenient=True)
 
 
-def _left(svc: Service, flow: str, sid: str, asked: int, event: ev.Event) -> Response:
-    turn = turns.apply(svc, sid, [event])
+def _left(d: Delivery, event: ev.Event) -> VoiceResponse:
+    turn = turns.apply(d.service, d.hook.sid, [event])
     if turn is not None:  # else the call was moved on meanwhile: its action request will know
-        turns.remember(svc, _voice(flow), turn, asked)
-    return _xml(twiml.leave())
+        turns.remember(d.service, d.voice, turn, d.hook.asked or 0)
+    return twiml.leave()
 
 
 # -- the machinery ------------------------------------------------------------------------------
 
 
-def _continue(flow: str, make: Callable[[int, float], list[ev.Event]]) -> Response:
+def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
     """Apply the events `make(asked, now)` gives to the call, unless the request is late."""
-    hook = _hook()
-    sid, asked = hook.sid, hook.asked or 0
-    svc = service()
+    svc, sid, asked = d.service, d.hook.sid, d.hook.asked or 0
     try:
         for _ in range(TRIES):
             session = svc.calls.get(sid)
             if session is None:
-                return _xml(turns.unknown(sid))
+                return turns.unknown(sid)
             if session.asked != asked or not session.active:
-                return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
+                return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
             try:
                 turn = turns.apply(svc, sid, make(asked, svc.calls.clock()), session)
             except SessionConflict:
                 continue  # another request moved the call meanwhile: look again
             if turn is None:  # the call's wait takes no such answer: it waits on
-                return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
-            return _xml(turns.remember(svc, _voice(flow), turn, asked))
-        return _xml(turns.late(svc, _voice(flow), flow, sid, asked, g.voice_deadline))
+                return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
+            return turns.remember(svc, d.voice, turn, asked)
+        return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
     except UnknownCall:
-        return _xml(turns.unknown(sid))
+        return turns.unknown(sid)
     except Exception:
-        return _xml(turns.failed(svc, _voice(flow), flow, sid, "internal error"))
+        return turns.failed(svc, d.voice, d.flow, sid, "internal error")
 
 
-def _confidence() -> float | None:
-    value = _hook().number("Confidence", math.nan)
-    return value if math.isfinite(value) else None
+#: The webhooks by the last part of their path ("" for the call's start).
+HANDLERS: dict[str, Handler] = {
+    "": start,
+    "gather": gather,
+    "timeout": timeout,
+    "record": record,
+    "transfer": transfer,
+    "wait": wait,
+    "leave": leave,
+    "status": status,
+}

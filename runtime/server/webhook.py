@@ -18,15 +18,15 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from flask import Request
 from werkzeug.formparser import FormDataParser
 
 from runtime.server.signature import Params, signed
 
 FORM = "application/x-www-form-urlencoded"
-#: Largest body read when the app sets no limit (the voice blueprint sets 64 KiB).
+#: Largest webhook body: Twilio's forms are a few kilobytes.
 MAX_BYTES = 64 * 1024
 #: A `%` not followed by two hex digits.
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
@@ -52,6 +52,8 @@ class Webhook:
     form: Mapping[str, str]
     sid: str
     asked: int | None
+    #: The URL's query, first value of each name (ours: `asked`, `announced`).
+    query: Mapping[str, str]
 
     def number(self, name: str, default: float = 0.0) -> float:
         """A numeric field (QueueTime, RecordingDuration...), `default` when absent or odd."""
@@ -59,23 +61,30 @@ class Webhook:
 
 
 def read(
-    request: Request, token: str | None, *, verify: bool = True, needs_asked: bool = True
+    environ: Mapping[str, Any],
+    token: str | None,
+    *,
+    verify: bool = True,
+    needs_asked: bool = True,
+    limit: int = MAX_BYTES,
 ) -> Webhook | Refusal:
-    """The request as a Webhook, or why it is refused (see the module's docstring)."""
-    environ = request.environ
-    limit = request.max_content_length or MAX_BYTES
+    """The request (its WSGI `environ`) as a Webhook, or why it is refused (see the module's
+    docstring)."""
     length = environ.get("CONTENT_LENGTH") or ""
-    if length.isdigit():  # read straight from the server: a webhook is the hot path
+    stream = environ["wsgi.input"]
+    if length.isdigit():
         if int(length) > limit:
             return Refusal(413, "malformed", f"a webhook's body is at most {limit} bytes")
-        body = environ["wsgi.input"].read(int(length))
-    else:
-        body = request.get_data()
-        if len(body) >= limit:  # a chunked body is cut at the limit: not the form sent
+        body = stream.read(int(length))
+    elif environ.get("wsgi.input_terminated"):  # chunked: the server says where it ends
+        body = stream.read(limit + 1)
+        if len(body) > limit:  # cut at the limit, it would read as a shorter form
             return Refusal(413, "malformed", f"a webhook's body is at most {limit} bytes")
+    else:  # no length and no end: there is no body to read (PEP 3333)
+        body = b""
     is_form = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == FORM
     params = parse_form(body) if is_form else Params()
-    url, root = requested_url(request)
+    url, root = requested_url(environ)
     if verify:
         # A garbled form is refused below; its signature is checked the lenient way first,
         # so that what is not ours gets 403 whatever its shape.
@@ -91,10 +100,11 @@ def read(
     if not _SID.fullmatch(sid):
         return Refusal(400, "malformed", "the form has no valid CallSid")
     query = parse_form(environ.get("QUERY_STRING", "").encode("latin-1")) or {}
-    asked = asked_of(query.get("asked", [""])[0])
+    firsts = {name: values[0] for name, values in query.items()}
+    asked = asked_of(firsts.get("asked", ""))
     if needs_asked and asked is None:
         return Refusal(400, "malformed", "the URL has no valid 'asked' (it must be one we gave)")
-    return Webhook(url, root, form, sid, asked)
+    return Webhook(url, root, form, sid, asked, firsts)
 
 
 def _lenient(body: bytes) -> Params:
@@ -108,19 +118,35 @@ def asked_of(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
-def requested_url(request: Request) -> tuple[str, str]:
-    """The URL the platform asked for, and the server's root URL: scheme and host as the app
-    sees them (the proxy's, with `trust-forwarded`), path and query as they came in the request
-    line (Werkzeug's `request.url` decodes `%2F` to `/`, which is not what was signed)."""
-    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+def requested_url(environ: Mapping[str, Any]) -> tuple[str, str]:
+    """The URL the platform asked for, and the server's root URL: scheme and host as the
+    server saw them (the proxy's, with `trust-forwarded`), path and query as they came in the
+    request line (a decoded path would turn `%2F` into `/`, which is not what was signed)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or _server_host(environ)
+    if (scheme, host.rpartition(":")[2]) in _DEFAULT_PORTS:
+        host = host.rpartition(":")[0]
+    origin = f"{scheme}://{host}"
+    prefix = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"))
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not target.startswith("/"):  # none, or the request line's absolute form
         parts = urlsplit(target)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
     if not target.startswith("/"):
-        query = request.query_string.decode("latin-1")
-        target = quote(request.root_path + request.path) + (f"?{query}" if query else "")
-    origin = f"{request.scheme}://{request.host}"
-    return origin + target, f"{origin}{quote(request.root_path)}/"
+        query = environ.get("QUERY_STRING", "")
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1"))
+        target = prefix + path + (f"?{query}" if query else "")
+    return origin + target, f"{origin}{prefix}/"
+
+
+#: Ports a URL leaves out, as the platform writes the URL it signs.
+_DEFAULT_PORTS = frozenset({("http", "80"), ("https", "443")})
+
+
+def _server_host(environ: Mapping[str, Any]) -> str:
+    """The host from the server's own name, when the request has no Host header (HTTP/1.0)."""
+    name, port = environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", "")
+    return f"{name}:{port}" if port else name
 
 
 def parse_form(body: bytes) -> Params | None:
@@ -136,11 +162,16 @@ def parse_form(body: bytes) -> Params | None:
             if not field:
                 continue
             name, _, value = field.partition(b"=")
-            key = unquote_to_bytes(name).decode("utf-8")
-            params.setdefault(key, []).append(unquote_to_bytes(value).decode("utf-8"))
+            key = _unquote(name)
+            params.setdefault(key, []).append(_unquote(value))
     except UnicodeDecodeError:
         return None
     return params
+
+
+def _unquote(part: bytes) -> str:
+    """A name or value of the form, decoded (most have no escape at all: no need to look)."""
+    return (unquote_to_bytes(part) if b"%" in part else part).decode("utf-8")
 
 
 def number(text: str | None, default: float = 0.0) -> float:

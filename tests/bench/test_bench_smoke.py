@@ -49,6 +49,8 @@ EXPECTED = {
         "p50_ratio",
         "p99_ratio",
         "rps_ratio",
+        "wsgi_p50_ms",
+        "wsgi_p50_ratio",
     },
 }
 

@@ -147,6 +147,35 @@ def test_forwarded_headers_are_not_believed_unless_trusted(phone: Phone, service
     assert service.calls.get(sid) is None
 
 
+# -- the URL the platform called ------------------------------------------------------------------
+
+
+def test_the_answers_urls_name_the_port_only_when_it_is_not_the_default(
+    client: FlaskClient,
+) -> None:
+    answer = Phone(client, base="https://ivr.example.com:443/").call("balance")[1]
+    assert answer.status == 200
+    assert answer.next_url() == "https://ivr.example.com/voice/balance/gather?asked=1"
+    answer = Phone(client, base="http://localhost:8080/").call("balance")[1]
+    assert answer.next_url() == "http://localhost:8080/voice/balance/gather?asked=1"
+
+
+def test_a_request_without_a_host_header_is_checked_against_the_servers_own_name(
+    client: FlaskClient, service: Service
+) -> None:
+    """An HTTP/1.0 request may name no host: the server's name and port stand for it."""
+    sid, url = new_sid(), "http://localhost:8080/voice/balance"
+    form = Phone().form(sid)
+    r = client.post(
+        url,
+        data=form,
+        headers={"X-Twilio-Signature": sign(url, form)},
+        environ_overrides={"HTTP_HOST": ""},
+    )
+    assert r.status_code == 200 and b"Welcome to Example Bank." in r.data
+    assert service.calls.get(sid) is not None
+
+
 # -- what a form must look like -------------------------------------------------------------------
 
 

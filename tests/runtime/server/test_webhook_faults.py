@@ -170,6 +170,24 @@ def test_a_garbled_request_is_refused_and_the_call_goes_on(
     assert phone.press(sid, menu, "1").said[0] == BALANCE
 
 
+@pytest.mark.parametrize(
+    "path", ["voice/balance/dance", "voice/balance/", "voice/", "voice/balance/gather/1"]
+)
+def test_a_post_to_no_webhook_gets_404_and_the_call_goes_on(
+    phone: Phone, service: Service, path: str
+) -> None:
+    sid, menu = at_menu(phone)
+    before = service.calls.get(sid)
+    answer = phone.post(f"{path}?asked=1", phone.form(sid, Digits="1"))
+    assert answer.status == 404 and answer.root is None
+    assert service.calls.get(sid) is before
+
+
+def test_a_webhook_is_only_ever_posted(client: FlaskClient) -> None:
+    response = client.get("/voice/balance")
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+
+
 # -- the caller hangs up -------------------------------------------------------------------------
 
 
