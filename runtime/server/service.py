@@ -1,7 +1,8 @@
 """Everything one server process runs on: settings, the flow registry, the session store, calls,
 the authoring repository, the last-reply memory for webhook retries, and the folder watcher.
 
-Built once per process (per gunicorn worker); the blueprints reach it through `service()`.
+Built once per process (per gunicorn worker); the blueprints reach it through `service()`, and
+the voice webhooks (`runtime.server.voice.VoiceWebhooks`) are given it.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -163,10 +163,15 @@ def _respond(
 ) -> list[bytes]:
     body = text.encode("utf-8")
     start_response(
-        f"{status} {HTTPStatus(status).phrase}",
+        _status_line(status),
         [("Content-Type", content_type), ("Content-Length", str(len(body))), *(headers or ())],
     )
     return [body]
+
+
+@cache
+def _status_line(status: int) -> str:
+    return f"{status} {HTTPStatus(status).phrase}"
 
 
 # -- the call comes in ------------------------------------------------------------------------
