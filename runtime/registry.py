@@ -36,6 +36,9 @@ DEPLOYED = "deployed"
 REFUSED = "refused"
 UNCHANGED = "unchanged"
 ROLLED_BACK = "rolled-back"
+#: Seconds a draft staged for test calls stays archived after it was last staged: a day, far
+#: more than a test call lasts (a process holds a version while its calls use it, whatever this).
+STAGED_TTL = 24 * 3600.0
 
 
 @dataclass
@@ -92,6 +95,8 @@ class Registry:
         self._stop_listening: Callable[[], None] | None = None
         #: Told of every deploy, refused ones too (the server counts them for its metrics).
         self.observers: list[Callable[[DeployResult], None]] = []
+        #: Seconds a draft staged for test calls stays archived after its last staging.
+        self.staged_ttl = STAGED_TTL
         self.refresh()
 
     # -- reading ------------------------------------------------------------------------------
@@ -266,11 +271,14 @@ class Registry:
 
     def stage(self, loaded: LoadedFlow) -> Build:
         """Build a draft like a deploy and archive it without making it current, so that a test
-        call can start on it in any process. Nothing is logged: nothing changed for callers."""
+        call can start on it in any process. Nothing is logged: nothing changed for callers.
+        The archive keeps it `staged_ttl` seconds (every edit tested is a new draft: kept for
+        good, they would fill the store), unless it is deployed."""
         outcome = build(loaded, self.settings)
         compiled = outcome.compiled
         if compiled is not None and not outcome.errors:
-            self.backend.put_version(compiled.version, compiled.to_json(indent=None))
+            text = compiled.to_json(indent=None)
+            self.backend.put_version(compiled.version, text, ttl=self.staged_ttl)
             with self._lock:
                 self._loaded.setdefault(compiled.version, compiled)
         return outcome

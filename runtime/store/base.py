@@ -50,7 +50,9 @@ class DeployBackend(Protocol):
     """Where deploys live: compiled versions (as IR JSON), the current version per flow, the
     deploy log, and the news of a deploy for the other processes."""
 
-    def put_version(self, version: str, ir_json: str) -> None: ...
+    def put_version(self, version: str, ir_json: str, *, ttl: float | None = None) -> None:
+        """Archive a compiled version for good; with `ttl`, a draft's (a test call's): kept
+        `ttl` seconds from this put, unless the version is kept for good, before or after."""
 
     def get_version(self, version: str) -> str | None: ...
 

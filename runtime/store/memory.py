@@ -145,19 +145,33 @@ class MemoryDeployBackend:
     sharing it) synchronously, in the publisher's thread and outside the lock, so a callback
     may read the backend. A failing callback is logged and does not stop the others."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
+        self._clock = clock
         self._versions: dict[str, str] = {}
+        #: version → when it goes (its clock), for the drafts' versions.
+        self._drafts: dict[str, float] = {}
         self._current: dict[str, str] = {}
         self._log: list[dict[str, object]] = []  # oldest first
         self._subscribers: dict[object, Callable[[str, str], None]] = {}
 
-    def put_version(self, version: str, ir_json: str) -> None:
+    def put_version(self, version: str, ir_json: str, *, ttl: float | None = None) -> None:
         with self._lock:
+            now = self._clock()
+            for gone in [v for v, until in self._drafts.items() if until <= now]:
+                del self._drafts[gone], self._versions[gone]
+            if ttl is None:
+                self._drafts.pop(version, None)
+            elif version in self._versions and version not in self._drafts:
+                return  # kept for good already
+            else:
+                self._drafts[version] = now + ttl
             self._versions[version] = ir_json
 
     def get_version(self, version: str) -> str | None:
         with self._lock:
+            if self._drafts.get(version, float("inf")) <= self._clock():
+                return None
             return self._versions.get(version)
 
     def set_current(self, flow: str, version: str) -> str | None:

@@ -10,7 +10,8 @@ Keys (all under `sce:`):
   moment the session's key expires. It is how the counts above forget abandoned calls: a call
   whose key expired without ending is found here and its versions are counted down (`_SWEEP`).
 - `sce:ir:<version>`, `sce:current` (flow → version), `sce:deploys` (records, newest first) and
-  the pub/sub channel `sce:deploy` hold the deploys.
+  the pub/sub channel `sce:deploy` hold the deploys. The versions of drafts staged for test
+  calls expire; deployed versions never do.
 
 Every write that touches more than one key is one Lua script, so the keys never disagree and
 two processes can never both advance one call. Times are the Redis server's own clock.

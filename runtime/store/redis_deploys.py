@@ -22,6 +22,13 @@ CURRENT = "sce:current"
 DEPLOYS = "sce:deploys"
 CHANNEL = "sce:deploy"
 
+#: A draft's version: stored with its TTL, unless it is kept for good already (no TTL).
+_PUT_DRAFT = """
+if redis.call('TTL', KEYS[1]) == -1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
 _SET_CURRENT = """
 local previous = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -35,11 +42,15 @@ class RedisDeployBackend:
     def __init__(self, url: str) -> None:
         self._client = Client(url)
         self._set_current = self._client.redis.register_script(_SET_CURRENT)
+        self._put_draft = self._client.redis.register_script(_PUT_DRAFT)
         self._stops: list[Callable[[], None]] = []
 
-    def put_version(self, version: str, ir_json: str) -> None:
+    def put_version(self, version: str, ir_json: str, *, ttl: float | None = None) -> None:
         with self._client.reachable():
-            self._client.redis.set(IR + version, ir_json)
+            if ttl is None:
+                self._client.redis.set(IR + version, ir_json)  # a SET keeps it for good
+            else:
+                self._put_draft([IR + version], [ir_json, max(1, round(ttl * 1000))])
 
     def get_version(self, version: str) -> str | None:
         with self._client.reachable():

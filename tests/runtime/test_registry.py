@@ -132,3 +132,19 @@ def test_a_draft_staged_for_a_test_call_cannot_be_rolled_back_to(registry: Regis
     with pytest.raises(UnknownFlow, match="never deployed"):
         registry.rollback("hello", staged.compiled.version)
     assert registry.current("hello").version == live.version
+
+
+def test_a_staged_draft_is_forgotten_a_while_after_its_test_calls_unless_deployed() -> None:
+    """Every edit tested is a draft of its own: archived for good, they would fill the store."""
+    now = [0.0]
+    backend = MemoryDeployBackend(clock=lambda: now[0])
+    registry = Registry(backend)
+    tested = registry.stage(loaded(greeting("Tested, then dropped"))).compiled
+    shipped = registry.stage(loaded(greeting("Tested, then deployed"))).compiled
+    assert tested is not None and shipped is not None
+    registry.deploy(loaded(greeting("Tested, then deployed")))
+    now[0] += registry.staged_ttl + 1
+    later = Registry(backend)  # a process that never held them
+    with pytest.raises(UnknownFlow):
+        later.get(tested.version)
+    assert later.get(shipped.version).version == shipped.version

@@ -44,7 +44,7 @@ class Memory:
 
     def __init__(self) -> None:
         self.now = 1000.0
-        self.backend = MemoryDeployBackend()
+        self.backend = MemoryDeployBackend(clock=lambda: self.now)
 
     def store(self, idle_ttl: float = 3600, ended_ttl: float = 600) -> SessionStore:
         return MemorySessionStore(idle_ttl=idle_ttl, ended_ttl=ended_ttl, clock=lambda: self.now)
@@ -271,6 +271,35 @@ def test_versions_are_stored_by_their_version(kind: Memory | Redis) -> None:
     backend.put_version(V1, '{"title": "示例银行"}')
     assert backend.get_version(V1) == '{"title": "示例银行"}'
     assert backend.get_version(V2) is None
+
+
+def test_a_drafts_version_is_kept_for_its_ttl_then_forgotten(kind: Memory | Redis) -> None:
+    backend = kind.deploys()
+    backend.put_version(V1, '{"title": "draft"}', ttl=SHORT)
+    assert backend.get_version(V1) == '{"title": "draft"}'
+    kind.wait_past(SHORT)
+    assert backend.get_version(V1) is None
+
+
+def test_staging_a_draft_again_gives_it_its_time_again(kind: Memory | Redis) -> None:
+    backend = kind.deploys()
+    backend.put_version(V1, "{}", ttl=2 * SHORT)
+    kind.wait_past(SHORT)
+    backend.put_version(V1, "{}", ttl=2 * SHORT)
+    kind.wait_past(SHORT)  # 2 TTLs after the first put, 1 after the second
+    assert backend.get_version(V1) == "{}"
+
+
+def test_a_version_kept_for_good_stays_whatever_is_staged_or_deployed(
+    kind: Memory | Redis,
+) -> None:
+    backend = kind.deploys()
+    backend.put_version(V1, "{}")  # deployed
+    backend.put_version(V1, "{}", ttl=SHORT)  # then tested as a draft, unchanged
+    backend.put_version(V2, "{}", ttl=SHORT)  # a draft
+    backend.put_version(V2, "{}")  # then deployed
+    kind.wait_past(SHORT)
+    assert backend.get_version(V1) == "{}" and backend.get_version(V2) == "{}"
 
 
 def test_set_current_returns_the_version_it_replaced(kind: Memory | Redis) -> None:
