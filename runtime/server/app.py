@@ -26,7 +26,7 @@ from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, Unkno
 from runtime.server.api import register as register_api
 from runtime.server.health import health
 from runtime.server.service import Service
-from runtime.server.voice import PREFIX, VoiceWebhooks
+from runtime.server.voice import PREFIX, VoiceWebhooks, webhook_path
 from sce.api import errors
 from sce.api.auth import TOKEN_KEY
 
@@ -94,5 +94,5 @@ class _Served:
             headers.append(self.header)
             return start_response(status, headers, exc_info)  # type: ignore[arg-type]
 
-        app = self.voice if environ.get("PATH_INFO", "").startswith(PREFIX) else self.app
+        app = self.voice if webhook_path(environ).startswith(PREFIX) else self.app
         return app(environ, start)  # type: ignore[arg-type]

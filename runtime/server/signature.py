@@ -43,7 +43,10 @@ def signed(environ: Mapping[str, object], url: str, params: Params, token: str |
         return False
     if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return True
-    return bool(validator.validate(url, params, signature, algorithm))
+    try:  # the URL with and without its port
+        return bool(validator.validate(url, params, signature, algorithm))
+    except ValueError:  # a URL the library cannot parse was not signed by the platform
+        return False
 
 
 @lru_cache(maxsize=4)

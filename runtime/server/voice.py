@@ -114,7 +114,7 @@ class VoiceWebhooks:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        path = webhook_path(environ)
         flow, _, kind = path[len(PREFIX) :].partition("/")
         handler = HANDLERS.get(kind) if flow else None
         if handler is None or "/" in kind or (not kind and path.endswith("/")):
@@ -124,7 +124,7 @@ class VoiceWebhooks:
             return _respond(start_response, 405, "webhooks are POSTed\n", _TEXT, allow)
         name = kind or "start"
         try:
-            status, body, content_type = self._answer(environ, flow, name, handler)
+            status, body, content_type = self._answer(environ, path, flow, name, handler)
         except Exception:  # the handlers answer their own failures: this is a bug
             log.exception("webhook %s for flow %r failed", name, flow)
             METRICS.error("internal")
@@ -133,7 +133,7 @@ class VoiceWebhooks:
         return _respond(start_response, status, body, content_type)
 
     def _answer(
-        self, environ: WSGIEnvironment, flow: str, name: str, handler: Handler
+        self, environ: WSGIEnvironment, path: str, flow: str, name: str, handler: Handler
     ) -> tuple[int, str, str]:
         svc = self.service
         config = svc.config
@@ -146,12 +146,18 @@ class VoiceWebhooks:
         )
         if not isinstance(hook, Webhook):
             METRICS.webhook_refused(hook.reason)
-            path = environ.get("PATH_INFO", "")
             log.warning("webhook %r refused (%d): %s", path, hook.status, hook.message)
             return hook.status, hook.message + "\n", _TEXT
         answer = handler(Delivery(svc, flow, hook, deadline))
         body = answer if isinstance(answer, str) else answer.to_xml()
         return 200, twiml.xml_safe(body), _XML
+
+
+def webhook_path(environ: WSGIEnvironment) -> str:
+    """The request's path under the app, decoded, with its leading slash (which the server
+    leaves out when the app's mount point, SCRIPT_NAME, ends with one)."""
+    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+    return path if path.startswith("/") else "/" + path
 
 
 def _respond(

@@ -84,13 +84,15 @@ def read(
         body = b""
     is_form = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() == FORM
     params = parse_form(body) if is_form else Params()
-    url, root = requested_url(environ)
+    urls = requested_url(environ)
     if verify:
         # A garbled form is refused below; its signature is checked the lenient way first,
         # so that what is not ours gets 403 whatever its shape.
         checked = params if params is not None else _lenient(body)
-        if not signed(environ, url, checked, token):
+        if urls is None or not signed(environ, urls[0], checked, token):
             return Refusal(403, "signature", "invalid or missing X-Twilio-Signature")
+    if urls is None:
+        return Refusal(400, "malformed", "the Host header names no host")
     if not is_form:
         return Refusal(415, "malformed", f"a webhook must be a form post ({FORM})")
     if params is None:
@@ -104,7 +106,7 @@ def read(
     asked = asked_of(firsts.get("asked", ""))
     if needs_asked and asked is None:
         return Refusal(400, "malformed", "the URL has no valid 'asked' (it must be one we gave)")
-    return Webhook(url, root, form, sid, asked, firsts)
+    return Webhook(*urls, form, sid, asked, firsts)
 
 
 def _lenient(body: bytes) -> Params:
@@ -118,27 +120,34 @@ def asked_of(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
-def requested_url(environ: Mapping[str, Any]) -> tuple[str, str]:
+def requested_url(environ: Mapping[str, Any]) -> tuple[str, str] | None:
     """The URL the platform asked for, and the server's root URL: scheme and host as the
     server saw them (the proxy's, with `trust-forwarded`), path and query as they came in the
-    request line (a decoded path would turn `%2F` into `/`, which is not what was signed)."""
+    request line (a decoded path would turn `%2F` into `/`, which is not what was signed).
+    None when the Host header names no host (`localhost:abc`): no platform sent that."""
     scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or _server_host(environ)
-    if (scheme, host.rpartition(":")[2]) in _DEFAULT_PORTS:
-        host = host.rpartition(":")[0]
-    origin = f"{scheme}://{host}"
-    prefix = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"))
+    host = _HOST.fullmatch(environ.get("HTTP_HOST") or _server_host(environ))
+    if host is None or int(host["port"] or 0) > 65535:
+        return None
+    port = host["port"]
+    if port is None or (scheme, port) in _DEFAULT_PORTS:
+        origin = f"{scheme}://{host['name']}"
+    else:
+        origin = f"{scheme}://{host['name']}:{port}"
+    prefix = quote(environ.get("SCRIPT_NAME", "").rstrip("/").encode("latin-1"))
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not target.startswith("/"):  # none, or the request line's absolute form
         parts = urlsplit(target)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
     if not target.startswith("/"):
         query = environ.get("QUERY_STRING", "")
-        path = quote(environ.get("PATH_INFO", "").encode("latin-1"))
+        path = quote(("/" + environ.get("PATH_INFO", "").lstrip("/")).encode("latin-1"))
         target = prefix + path + (f"?{query}" if query else "")
     return origin + target, f"{origin}{prefix}/"
 
 
+#: A Host header: a name, an IPv4 address or an [IPv6] one, and a port.
+_HOST = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>[0-9]{1,5}))?")
 #: Ports a URL leaves out, as the platform writes the URL it signs.
 _DEFAULT_PORTS = frozenset({("http", "80"), ("https", "443")})
 
@@ -146,6 +155,8 @@ _DEFAULT_PORTS = frozenset({("http", "80"), ("https", "443")})
 def _server_host(environ: Mapping[str, Any]) -> str:
     """The host from the server's own name, when the request has no Host header (HTTP/1.0)."""
     name, port = environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", "")
+    if ":" in name:  # an IPv6 address
+        name = f"[{name}]"
     return f"{name}:{port}" if port else name
 
 

@@ -176,6 +176,57 @@ def test_a_request_without_a_host_header_is_checked_against_the_servers_own_name
     assert service.calls.get(sid) is not None
 
 
+def test_without_a_host_header_an_ipv6_server_is_named_in_brackets(client: FlaskClient) -> None:
+    url = "http://[::1]:8000/voice/balance"
+    form = Phone().form(new_sid())
+    r = client.post(
+        url,
+        data=form,
+        headers={"X-Twilio-Signature": sign(url, form)},
+        environ_overrides={"HTTP_HOST": "", "SERVER_NAME": "::1", "SERVER_PORT": "8000"},
+    )
+    answer = Answer(r.status_code, r.get_data(as_text=True))
+    assert answer.status == 200
+    assert 'action="http://[::1]:8000/voice/balance/gather?asked=1"' in answer.text
+
+
+@pytest.mark.parametrize("host", ["localhost:abc", "localhost:99999", "[::1", "a b"])
+def test_a_host_header_that_names_no_host_is_refused_and_starts_no_call(
+    client: FlaskClient, service: Service, server_config: RuntimeConfig, flows_dir: Path, host: str
+) -> None:
+    """Refused as unsigned (no platform sends that), or as malformed when signatures are off:
+    never an internal error."""
+    sid = new_sid()
+    r = client.post("/voice/balance", data=Phone().form(sid), headers={"Host": host})
+    assert r.status_code == 403 and service.calls.get(sid) is None
+    svc = open_service(replace(server_config, verify_signatures=False), flows_dir)
+    try:
+        r = (
+            create_app(service=svc)
+            .test_client()
+            .post("/voice/balance", data=Phone().form(sid), headers={"Host": host})
+        )
+        assert r.status_code == 400 and b"Host" in r.data
+        assert svc.calls.get(sid) is None
+    finally:
+        svc.close()
+
+
+def test_mounted_under_a_prefix_ending_in_a_slash_the_urls_have_one(client: FlaskClient) -> None:
+    """A server told its mount point is `/ivr/` leaves the slash out of the path it gives."""
+    url = "http://localhost/ivr/voice/balance"
+    form = Phone().form(new_sid())
+    r = client.post(
+        url,
+        data=form,
+        headers={"X-Twilio-Signature": sign(url, form)},
+        environ_overrides={"SCRIPT_NAME": "/ivr/", "PATH_INFO": "voice/balance"},
+    )
+    answer = Answer(r.status_code, r.get_data(as_text=True))
+    assert answer.status == 200
+    assert 'action="http://localhost/ivr/voice/balance/gather?asked=1"' in answer.text
+
+
 # -- what a form must look like -------------------------------------------------------------------
 
 
