@@ -304,8 +304,10 @@ def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
 
 def test_watch_deploys_a_saved_change_and_the_next_call_gets_it(tmp_path: Path) -> None:
     """`sce call --watch`: the analyst edits the flow between two calls and hears the change."""
+    import queue
     import subprocess
     import sys
+    import threading
     import time
 
     from tests.runtime.flows import broken, greeting
@@ -321,16 +323,28 @@ def test_watch_deploys_a_saved_change_and_the_next_call_gets_it(tmp_path: Path) 
         cwd=tmp_path,
     )
     seen: list[str] = []
+    # A thread reads the output, so that a line that never comes fails the test, not hangs it.
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put("")  # the end of the output
+
+    threading.Thread(target=read, daemon=True).start()
 
     def until(text: str) -> None:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()  # type: ignore[union-attr]
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                break
             assert line, f"sce call ended before {text!r}: {seen}"
             seen.append(line)
             if text in line:
                 return
-        raise AssertionError(f"no {text!r} in {seen}")
+        raise AssertionError(f"no {text!r} within 20 s in {seen}")
 
     def say(line: str) -> None:
         process.stdin.write(line + "\n")  # type: ignore[union-attr]
