@@ -27,6 +27,7 @@ import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL
 from sce.errors import ConfigError
@@ -43,6 +44,10 @@ class Limits:
 
     max_steps_per_event: int = 100
     max_steps_per_call: int = 1000
+
+
+#: Voices for <Say> where Twilio's default voice does not speak the language.
+DEFAULT_VOICES = {"zh-CN": "Polly.Zhiyu"}
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,6 @@ _ENV = {
     "SCE_TRUST_FORWARDED": "trust_forwarded",
 }
 
-#: Voices for <Say> where Twilio's default voice does not speak the language.
-DEFAULT_VOICES = {"zh-CN": "Polly.Zhiyu"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -123,7 +126,8 @@ def load_config(
 def _checked(values: dict[str, object], origin: str | None) -> RuntimeConfig:
     where = origin or "runtime settings"
     known = {f.name: f for f in fields(RuntimeConfig)}
-    out: dict[str, object] = {}
+    # Any: each value is checked against its field's default type below, which mypy cannot follow.
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known or key == "origin":
             raise ConfigError(f"{where}: unknown runtime setting '{key.replace('_', '-')}'")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from runtime import actions as act
 from runtime.config import Limits
@@ -34,7 +34,7 @@ from runtime.events import (
     Timeout,
     TransferResult,
 )
-from runtime.prompts import ActionCache, sorry
+from runtime.prompts import ActionCache, prompt_of, sorry
 from runtime.session import ACTIVE, ENDED, FINISHING, Session
 from sce.compiler.ir import CompiledFlow, State
 
@@ -125,7 +125,7 @@ class Run:
 
     @property
     def language(self) -> str:
-        return self.session.vars.get("language") or self.flow.default_language  # type: ignore[return-value]
+        return cast(str, self.session.vars.get("language") or self.flow.default_language)
 
     # -- output -------------------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ class Run:
         play = self.prompts.play(
             state.id,
             field,
-            state.params.get(field),  # type: ignore[arg-type]
+            prompt_of(state, field),
             self.language,
             self.session.vars,
             barge_in,
@@ -165,11 +165,13 @@ class Run:
                 s.error_handled = True
                 return self.flow.on_error
             if not s.stack:
-                return self.give_up(None, None)
+                self.give_up(None, None)
+                return None
             try:
                 node = self.pop_frame(None)
             except LookupError as e:
-                return self.give_up(None, f"the calling flow cannot be loaded: {e}")
+                self.give_up(None, f"the calling flow cannot be loaded: {e}")
+                return None
             target = self.flow.states[node].on.get("error")
             if target is not None:
                 return target
@@ -191,14 +193,14 @@ class Run:
         s.stack = s.stack[:-1]
         parent_version = str(s.stack[-1]["version"]) if s.stack else s.version
         self.enter_flow(self.flow_of(parent_version))
-        values = dict(frame["vars"])  # type: ignore[call-overload]
+        values = dict(frame["vars"])
         for name in SHARED_BUILTINS:
             if name in child:
                 values[name] = child[name]
         for parent_var, child_var in (outputs or {}).items():
             values[parent_var] = child.get(child_var)
         s.vars = values
-        s.retries = dict(frame["retries"])  # type: ignore[call-overload]
+        s.retries = dict(frame["retries"])
         s.error_handled = bool(frame["error_handled"])
         return str(frame["node"])
 
@@ -243,7 +245,7 @@ def initial_vars(flow: CompiledFlow, base: Mapping[str, object]) -> dict[str, ob
 def new_session(flow: CompiledFlow, call_id: str, pins: Mapping[str, str] | None = None) -> Session:
     """A session for a call about to start on `flow` (give it a CallStarted event next).
     `pins` are the versions of the subflows it may call (see `Registry.pins`)."""
-    return Session(call_id, flow.flow, flow.version, pins=pins or {})
+    return Session(call_id, flow.flow, flow.version, pins=dict(pins or {}))
 
 
 def step(
@@ -339,14 +341,14 @@ def _quick_key(
     cache = _CACHES.get(flow.version)
     if cache is None or cache.flow is not flow:
         return None
-    choices = cache.choices.get(s.state)  # type: ignore[arg-type]
+    choices = cache.choices.get(s.state) if s.state is not None else None
     hop = choices.get(event.digits[:1]) if choices is not None else None
     if hop is None:
         return None
     target, said, kind, _ = hop
     values = s.vars
-    language = values.get("language") or flow.default_language
-    shared = cache.asks.get((target, language, None))  # type: ignore[arg-type]
+    language = cast(str, values.get("language") or flow.default_language)
+    shared = cache.asks.get((target, language, None))
     if (
         shared is None
         or target in s.retries

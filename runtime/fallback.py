@@ -14,7 +14,7 @@ from contextlib import suppress
 
 from runtime import actions as act
 from runtime.handlers.outside import transfer_action
-from runtime.prompts import ActionCache, put_through, sorry
+from runtime.prompts import ActionCache, prompt_of, put_through, sorry
 from sce import expr
 from sce.compiler.ir import DONE, CompiledFlow
 
@@ -37,7 +37,7 @@ def error_policy(
                 break
             return plays or [put_through(language)], transfer
         with suppress(expr.ExprError):
-            play = prompts.play(state.id, "prompt", state.params.get("prompt"), language, values)  # type: ignore[arg-type]
+            play = prompts.play(state.id, "prompt", prompt_of(state, "prompt"), language, values)
             if play is not None:
                 plays.append(play)
         target = state.on.get(DONE)

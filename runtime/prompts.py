@@ -8,10 +8,11 @@ made once per flow version, state, field and language and then shared (actions a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Literal, cast
 
 from runtime.actions import Action, Play
 from sce import expr
-from sce.compiler.ir import CompiledFlow, Template
+from sce.compiler.ir import CompiledFlow, State, Template
 
 #: What the caller hears when the engine must end a call it cannot continue.
 SORRY = {
@@ -52,6 +53,11 @@ def pick(texts: Mapping[str, object], language: str, default: str) -> tuple[str,
     for lang, text in texts.items():
         return lang, text
     return None
+
+
+def prompt_of(state: State, field: str) -> Mapping[str, object] | None:
+    """The prompt in a node's `field`: text per language, and audio (the schema's shape)."""
+    return cast("Mapping[str, object] | None", state.params.get(field))
 
 
 def is_static(template: object) -> bool:
@@ -98,22 +104,22 @@ class ActionCache:
     ) -> Play | None:
         """The Play of `prompt` (a node's field) in `language`; None when it has nothing to say."""
         key = (state, field, language)
-        cached = self._plays.get(key, False)
+        cached: Play | None | Literal[False] = self._plays.get(key, False)
         if cached is not False:
-            return cached  # type: ignore[return-value]
+            return cached
         if prompt is None:
             self._plays[key] = None
             return None
-        texts: Mapping[str, object] = prompt.get("text") or {}  # type: ignore[assignment]
-        audio = prompt.get("audio")
+        texts = cast(Mapping[str, object], prompt.get("text") or {})
+        audio = cast(str | None, prompt.get("audio"))
         found = pick(texts, language, self.flow.default_language)
         if found is None:
-            play = Play("", language, audio, barge_in, loop) if audio else None  # type: ignore[arg-type]
+            play = Play("", language, audio, barge_in, loop) if audio else None
             self._plays[key] = play
             return play
         lang, template = found
         if is_static(template):
-            play = Play(render_text(template, env), lang, audio, barge_in, loop)  # type: ignore[arg-type]
+            play = Play(render_text(template, env), lang, audio, barge_in, loop)
             self._plays[key] = play
             return play
-        return Play(render_text(template, env), lang, audio, barge_in, loop)  # type: ignore[arg-type]
+        return Play(render_text(template, env), lang, audio, barge_in, loop)

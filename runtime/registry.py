@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from runtime.errors import UnknownFlow
 from runtime.store.base import DeployBackend
@@ -167,7 +168,8 @@ class Registry:
 
     def _deployed_as_is(self, loaded: LoadedFlow) -> bool:
         """Whether the last deploy from this file had exactly this content."""
-        for record in self.backend.log(loaded.flow.flow, limit=1000):  # type: ignore[union-attr]
+        assert loaded.flow is not None  # the only caller checked it
+        for record in self.backend.log(loaded.flow.flow, limit=1000):
             if record.get("source") == loaded.path:
                 return record.get("digest") == _digest(loaded)
         return False
@@ -308,7 +310,7 @@ class Registry:
             who = result.who or "-"
             log.info("deploy of %s: %s %s by %s", result.flow, result.result, version, who)
         else:
-            errors = len(record["errors"])  # type: ignore[arg-type]
+            errors = len(cast(list[str], record["errors"]))
             log.warning("deploy of %s refused: %d error(s)", result.source or result.flow, errors)
         for observer in self.observers:
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import NotRequired, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 OPEN = "open"
@@ -13,6 +14,14 @@ CLOSED = "closed"
 HOLIDAY = "holiday"
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Holiday(TypedDict):
+    """A schedule node's holiday (the schema's shape): closed all day unless it has hours."""
+
+    date: str
+    name: NotRequired[str]
+    hours: NotRequired[Sequence[Mapping[str, str]] | None]
 
 
 @functools.lru_cache(maxsize=256)
@@ -49,10 +58,10 @@ def _after_midnight(ranges: Sequence[Mapping[str, str]], minute: int) -> bool:
 
 def _day(params: Mapping[str, object], day: date) -> tuple[Sequence[Mapping[str, str]], bool]:
     """The opening ranges of a date, and whether it is a holiday (its own hours, often none)."""
-    for holiday in params.get("holidays") or ():  # type: ignore[attr-defined]
+    for holiday in cast(Sequence[_Holiday], params.get("holidays") or ()):
         if holiday["date"] == day.isoformat():
             return holiday.get("hours") or (), True
-    hours: Mapping[str, Sequence[Mapping[str, str]]] = params.get("hours") or {}  # type: ignore[assignment]
+    hours = cast(Mapping[str, Sequence[Mapping[str, str]]], params.get("hours") or {})
     return hours.get(_WEEKDAYS[day.weekday()], ()), False
 
 

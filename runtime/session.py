@@ -14,12 +14,27 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypedDict, cast
 
 ACTIVE = "active"
 #: The caller hung up while recording: the call lives on until the recording is delivered and
 #: what the flow does with it (save it, open a ticket) is done, but nobody hears it any more.
 FINISHING = "finishing"
 ENDED = "ended"
+
+
+class Frame(TypedDict):
+    """A parent frame of a running subflow: what the call goes back to when the subflow ends."""
+
+    flow: str
+    version: str
+    #: The calling subflow node.
+    node: str
+    #: Caller variable → subflow variable, copied back on return.
+    outputs: dict[str, str]
+    vars: dict[str, object]
+    retries: dict[str, int]
+    error_handled: bool
 
 
 @dataclass(slots=True, repr=False)
@@ -38,7 +53,7 @@ class Session:
     #: Failed attempts per menu/collect node of the current frame.
     retries: dict[str, int] = field(default_factory=dict)
     #: Parent frames of running subflows: flow, version, node, outputs, vars, retries.
-    stack: tuple[dict[str, object], ...] = ()
+    stack: tuple[Frame, ...] = ()
     #: Events applied; a store takes a session only one past the one it holds.
     seq: int = 0
     #: States entered over the whole call (the per-call step bound).
@@ -92,9 +107,10 @@ class Session:
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Session:
-        fields = dict(data)
-        fields["stack"] = tuple(fields.get("stack") or ())  # type: ignore[arg-type]
-        return cls(**fields)  # type: ignore[arg-type]
+        # Any: the fields of a session this runtime wrote (its JSON round-trips `to_data`).
+        fields: dict[str, Any] = dict(data)
+        fields["stack"] = tuple(cast("list[Frame]", fields.get("stack") or ()))
+        return cls(**fields)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Session:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import unquote
 
 from runtime import actions as act
@@ -59,13 +60,15 @@ def stubs_from(data: Mapping[str, object]) -> list[HttpStub]:
     """Stubs from {"[METHOD ]URL pattern": {"status": 200, "json": ..., "error": ...}}."""
     out = []
     for pattern, reply in data.items():
-        reply = reply if isinstance(reply, Mapping) else {"json": reply}
+        fields = cast(
+            Mapping[str, object], reply if isinstance(reply, Mapping) else {"json": reply}
+        )
         out.append(
             HttpStub(
                 pattern,
-                int(reply.get("status", 200)),  # type: ignore[call-overload]
-                reply.get("json"),
-                reply.get("error"),  # type: ignore[arg-type]
+                int(cast(int, fields.get("status", 200))),
+                fields.get("json"),
+                cast(str | None, fields.get("error")),
             )
         )
     return out
@@ -155,7 +158,7 @@ class Simulator:
         """A simulator with every flow under `paths` deployed (a .json and .flow twin once).
         Refused flows raise DeployRefused with all their diagnostics, to print like `sce lint`;
         a path that holds no flows raises FileNotFoundError."""
-        sim = cls(**options)  # type: ignore[arg-type]
+        sim = cls(**cast(dict[str, Any], options))  # the constructor's keywords, checked there
         files, problems = collect_files(paths, sim.registry.settings or Settings())
         if problems:
             raise FileNotFoundError("; ".join(problems))

@@ -30,7 +30,7 @@ class Diagnostic:
     end_column: int | None = None
 
     def at(self, **changes: object) -> Diagnostic:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # fields of several types
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

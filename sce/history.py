@@ -39,7 +39,7 @@ class Revision(RevisionInfo):
 
     @property
     def info(self) -> RevisionInfo:
-        return RevisionInfo(**super().to_data())
+        return RevisionInfo(**{f.name: getattr(self, f.name) for f in fields(RevisionInfo)})
 
     def to_data(self) -> dict[str, object]:
         data = {**super().to_data(), "document": self.document}

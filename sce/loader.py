@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from sce import jsontext
 from sce.bulk import paused_gc
@@ -163,7 +164,8 @@ def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
         diagnostic = Diagnostic(code, message, pointer=ptr, node=node_of(ptr))
         loaded.diagnostics.append(loaded.source.locate(diagnostic))
     if not loaded.diagnostics:
-        loaded.flow = flow_from_data(data)  # type: ignore[arg-type]
+        assert loaded.data is not None  # _shape_problems refused anything but an object
+        loaded.flow = flow_from_data(loaded.data)
     return loaded
 
 
@@ -192,10 +194,13 @@ def _too_deep(data: dict[str, object]) -> list[str]:
     The schema cannot bound depth; the DSL can hold only so much nesting, and a flow must
     convert between the two forms.
     """
+    # Called once the schema has passed: variables and nodes are objects of objects.
+    variables = cast("dict[str, dict[str, object]]", data.get("variables") or {})
+    nodes = cast("dict[str, dict[str, object]]", data.get("nodes") or {})
     free: list[tuple[str, object]] = []
-    for name, var in (data.get("variables") or {}).items():  # type: ignore[union-attr]
+    for name, var in variables.items():
         free.append((f"/variables/{escape_pointer(name)}/default", var.get("default")))
-    for nid, node in (data.get("nodes") or {}).items():  # type: ignore[union-attr]
+    for nid, node in nodes.items():
         free.append((f"/nodes/{escape_pointer(nid)}/ui", node.get("ui")))
     return [ptr for ptr, value in free if _depth(value) > MAX_FREE_DEPTH]
 

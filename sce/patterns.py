@@ -35,7 +35,7 @@ def compile_pattern(source: str) -> Matcher:
             f"the pattern is not a valid regular expression: {e.msg} at position {e.pos}"
         ) from None
     try:
-        return re2.compile(source, _OPTIONS)  # type: ignore[no-any-return]
+        return re2.compile(source, _OPTIONS)
     except re2.error as e:
         detail = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
         raise PatternError(

@@ -26,18 +26,17 @@ def read_table(path: Path, *keys: str) -> dict[str, object]:
     """The table at `keys` (`"tool", "sce"`), or {} when absent; ConfigError saying where
     when the file cannot be read or a value stands where a table belongs."""
     try:
-        doc: object = tomllib.loads(path.read_text(encoding="utf-8"))
+        table: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read the settings: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: {e}") from None
     for depth, key in enumerate(keys):
-        if not isinstance(doc, dict):
-            break
-        doc = doc.get(key, {})
-        if not isinstance(doc, dict):
+        inner = table.get(key, {})
+        if not isinstance(inner, dict):
             name = ".".join(keys[: depth + 1])
             if depth == 0:
                 raise ConfigError(f"{path}: '{key}' must be a table ([tool.sce] holds settings)")
             raise ConfigError(f"{path}: [{name}] must be a table of settings")
-    return doc  # type: ignore[return-value]
+        table = inner
+    return table

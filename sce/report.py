@@ -258,7 +258,8 @@ def information_uri() -> str | None:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "documentation", "source", "repository"):
             return url.strip()
-    home = meta.get("Home-page")
+    homes = meta.get_all("Home-page") or []  # PackageMetadata has no get() before 3.12
+    home = homes[0] if homes else None
     return home.strip() if home and home.strip().lower() != "unknown" else None
 
 

@@ -19,6 +19,7 @@ history showing what was recorded. Writes there fail with the OSError that says 
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import hashlib
 import json
@@ -29,6 +30,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sce import canonical
 from sce.clock import iso_now
@@ -75,6 +77,7 @@ class FlowRepository:
 
     # -- reading ----------------------------------------------------------------------------
 
+    # In the class body below, `list` names this method: annotations there say builtins.list.
     def list(self) -> list[FlowSummary]:
         """Every flow in the folder, by id; states changed on disk are recorded first."""
         with self._locked():
@@ -93,7 +96,7 @@ class FlowRepository:
         with self._locked():
             return self._current(flow_id)
 
-    def revisions(self, flow_id: str) -> list[RevisionInfo]:
+    def revisions(self, flow_id: str) -> builtins.list[RevisionInfo]:
         """The history of a flow, newest first (a deleted flow keeps its history)."""
         with self._locked():
             return [self._read(flow_id, n).info for n in reversed(self._history(flow_id))]
@@ -148,7 +151,7 @@ class FlowRepository:
         """Store a new flow under the id in `document["flow"]`; its history, if it was deleted
         before, goes on from where it stopped."""
         flow_id = flow_id_of(document)
-        text, loaded = render(document)
+        text, loaded = render(cast("dict[str, object]", document))  # flow_id_of vetted it
         with self._locked(write=True):
             if self._sync(flow_id)[0] is not None:
                 raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
@@ -176,7 +179,7 @@ class FlowRepository:
         named = flow_id_of(document)
         if named != flow_id:
             raise bad_document(f"the document is flow '{named}', not '{flow_id}'", "/flow")
-        text, loaded = render(document)
+        text, loaded = render(cast("dict[str, object]", document))  # flow_id_of vetted it
         with self._locked(write=True):
             current = self._checked(flow_id, if_match)
             etag = etag_of(text.encode())
@@ -267,7 +270,7 @@ class FlowRepository:
             twin_stale=self._twin_stale(flow_id, work),
         )
 
-    def _history(self, flow_id: str) -> list[int]:
+    def _history(self, flow_id: str) -> builtins.list[int]:
         """The revision numbers of a flow, oldest first, once history is up to date (as far as
         it can be: none in a read-only folder that has not recorded the flow yet)."""
         if self._sync(flow_id)[1] is None:
@@ -358,7 +361,7 @@ class FlowRepository:
         data = json.loads(self._revision_path(flow_id, number).read_text(encoding="utf-8"))
         return Revision(**data)
 
-    def _numbers(self, flow_id: str) -> list[int]:
+    def _numbers(self, flow_id: str) -> builtins.list[int]:
         folder = self.history / flow_id
         if not folder.is_dir():
             return []

@@ -194,7 +194,7 @@ class HttpClient:
         # addresses. HTTPSConnection wraps the socket afterwards with server_hostname=host.
         sockets: list[socket.socket] = []
         pinned = _pinned(addresses, target.port, deadline, sockets)
-        conn._create_connection = pinned  # type: ignore[attr-defined]
+        conn._create_connection = pinned  # type: ignore[attr-defined]  # a private hook
         expired = threading.Event()
 
         def abort() -> None:
@@ -272,7 +272,7 @@ def _pinned(
     addresses: list[str], port: int, deadline: float, sockets: list[socket.socket]
 ) -> Callable[..., socket.socket]:
     def create_connection(
-        _address: object, _timeout: object = None, source_address: object = None
+        _address: object, _timeout: object = None, source_address: tuple[str, int] | None = None
     ) -> socket.socket:
         last: OSError | None = None
         for address in addresses:
@@ -341,7 +341,7 @@ def _whole_characters(value: object) -> object:
     if isinstance(value, list):
         return [_whole_characters(v) for v in value]
     if isinstance(value, dict):
-        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}  # type: ignore[misc]
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
     return value
 
 
@@ -368,7 +368,7 @@ def _network_error(error: Exception, target: Target) -> str:
 
 def _within(deadline: float, work: Callable[[], list[str]]) -> list[str]:
     """Run a resolver call that cannot be interrupted, giving up on it at the deadline."""
-    outcome: list[object] = []
+    outcome: list[list[str] | BaseException] = []
 
     def run() -> None:
         try:
@@ -383,7 +383,7 @@ def _within(deadline: float, work: Callable[[], list[str]]) -> list[str]:
         raise _Expired
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
-    return outcome[0]  # type: ignore[return-value]
+    return outcome[0]
 
 
 def _remaining(deadline: float) -> float:

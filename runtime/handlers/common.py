@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import NotRequired, TypedDict, cast
 
 from runtime import events as ev
 from runtime.engine import Run
@@ -26,4 +27,23 @@ def follow(run: Run, state: State, event: str, note: str | None = None) -> str |
 
 
 def evaluate(node: object, env: Mapping[str, object]) -> object:
-    return expr.evaluate(node.ast if isinstance(node, Expression) else node, env)  # type: ignore[arg-type]
+    """The value of a param that holds an expression (compiled, or as text)."""
+    return expr.evaluate(node.ast if isinstance(node, Expression) else cast(str, node), env)
+
+
+class Choice(TypedDict):
+    """One of a menu's choices as the compiler keeps it (its `next` is in the state's exits)."""
+
+    key: str
+    label: NotRequired[str | None]
+    speech: NotRequired[Sequence[str]]
+
+
+def choices(state: State) -> Sequence[Choice]:
+    """A menu's choices (the schema and the compiler have checked their shape)."""
+    return cast(Sequence[Choice], state.params.get("choices", ()))
+
+
+def mapping(value: object) -> Mapping[str, object]:
+    """A param that the schema makes an object (the compiler froze it into a FrozenDict)."""
+    return cast(Mapping[str, object], value)

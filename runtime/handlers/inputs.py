@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 from runtime import actions as act
 from runtime import events as ev
 from runtime.engine import NO_CHANGES, Run, summed
-from runtime.handlers.common import DEFAULT_TIMEOUT, follow
+from runtime.handlers.common import DEFAULT_TIMEOUT, choices, follow
+from runtime.prompts import prompt_of
 from sce import expr
 from sce.compiler.ir import DONE, State
 from sce.errors import PatternError
@@ -19,14 +21,14 @@ from sce.patterns import compile_pattern
 
 def _menu_gather(state: State, language: str) -> act.Gather:
     params = state.params
-    hints = tuple(w for c in params.get("choices", ()) for w in c.get("speech", ()))  # type: ignore[attr-defined]
+    hints = tuple(w for c in choices(state) for w in c.get("speech", ()))
     return act.Gather(
         state.id,
         language,
         1,
         1,
         None,
-        float(params.get("timeout") or DEFAULT_TIMEOUT),  # type: ignore[arg-type]
+        float(cast(float, params.get("timeout") or DEFAULT_TIMEOUT)),
         None,
         bool(params.get("speech")) or bool(hints),
         hints,
@@ -39,11 +41,11 @@ def _collect_gather(state: State, language: str) -> act.Gather:
     return act.Gather(
         state.id,
         language,
-        int(p.get("min_digits", 1)),  # type: ignore[call-overload]
-        int(p.get("max_digits", 20)),  # type: ignore[call-overload]
-        p.get("terminator"),  # type: ignore[arg-type]
-        float(p.get("timeout") or DEFAULT_TIMEOUT),  # type: ignore[arg-type]
-        float(p.get("inter_digit_timeout") or 3),  # type: ignore[arg-type]
+        int(cast(int, p.get("min_digits", 1))),
+        int(cast(int, p.get("max_digits", 20))),
+        cast(str | None, p.get("terminator")),
+        float(cast(float, p.get("timeout") or DEFAULT_TIMEOUT)),
+        float(cast(float, p.get("inter_digit_timeout") or 3)),
         bool(p.get("speech")),
         (),
         bool(p.get("barge_in", True)),
@@ -64,7 +66,7 @@ def _ask(run: Run, state: State, lead: str | None = None) -> None:
     fields = ("prompt",) if lead is None else (lead, "prompt")
     actions: list[act.Action] = []
     for name in fields:
-        play = cache.play(state.id, name, state.params.get(name), language, run.vars, barge_in)  # type: ignore[arg-type]
+        play = cache.play(state.id, name, prompt_of(state, name), language, run.vars, barge_in)
         if play is not None:
             actions.append(play)
     make = _menu_gather if state.type == "menu" else _collect_gather
@@ -90,7 +92,7 @@ def _retry(run: Run, state: State, kind: str) -> str | None:
     """No input or no match: count it, re-prompt, or run the exhausted exit after the last try."""
     s = run.session
     tries = s.retries.get(state.id, 0) + 1
-    allowed = int(state.params.get("retries", 2))  # type: ignore[call-overload]
+    allowed = int(cast(int, state.params.get("retries", 2)))
     if tries > allowed:
         run.add_summary(f"{state.id}: no valid answer after {tries} tries")
         return follow(run, state, "exhausted", f"{kind} {tries}: exhausted")
@@ -146,10 +148,10 @@ def _said_choice(state: State, text: str) -> str | None:
     all they said ("two", "press two", "按二"): a digit inside a sentence ("one of your agents",
     "一下") is no choice."""
     said = text.strip().lower()
-    for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
+    for choice in choices(state):
         for word in choice.get("speech", ()):
             if word and _word_pattern(word).search(said):
-                return choice["key"]  # type: ignore[no-any-return]
+                return choice["key"]
     rest = [t for t in _tokens(said) if t not in _FILLERS]
     if len(rest) == 1 and rest[0] != "oh":
         token = rest[0]
@@ -163,7 +165,7 @@ def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str, str]]:
     table = run.prompts.choices.get(state.id)
     if table is None:
         table = {}
-        for choice in state.params.get("choices", ()):  # type: ignore[attr-defined]
+        for choice in choices(state):
             key, label = choice["key"], choice.get("label")
             target = state.on.get("key:" + key)
             if target is not None and target in run.flow.states:
@@ -174,11 +176,10 @@ def _choices(run: Run, state: State) -> dict[str, tuple[str, str, str, str]]:
 
 
 def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
-    kind = type(event)
-    if kind is ev.Digits:
-        digits = event.digits  # type: ignore[union-attr]
-        choices = run.prompts.choices.get(state.id) or _choices(run, state)
-        choice = choices.get(digits[:1])
+    if type(event) is ev.Digits:
+        digits = event.digits
+        table = run.prompts.choices.get(state.id) or _choices(run, state)
+        choice = table.get(digits[:1])
         if choice is not None:  # the common case, kept short
             values = run.session.vars
             run.session.vars = {
@@ -189,17 +190,17 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
             return choice[0]
         run.assign({"last_digits": digits})
         key = digits[:1]
-    elif kind is ev.Speech:
-        run.assign({"last_speech": event.text})  # type: ignore[union-attr]
-        if not event.text.strip():  # type: ignore[union-attr]
+    elif type(event) is ev.Speech:
+        run.assign({"last_speech": event.text})
+        if not event.text.strip():
             return _retry(run, state, "no-input")
-        key = _said_choice(state, event.text) or "?"  # type: ignore[union-attr]
+        key = _said_choice(state, event.text) or "?"
         choice = _choices(run, state).get(key)
         if choice is not None:
-            words = " ".join(event.text.split())[:60]  # type: ignore[union-attr]
+            words = " ".join(event.text.split())[:60]
             run.add_summary(f'{state.id}: said "{words}" ({choice[3]})')
             return choice[0]
-    elif kind is ev.Timeout:
+    elif type(event) is ev.Timeout:
         return _retry(run, state, "no-input")
     else:
         return None
@@ -217,9 +218,8 @@ def resume_menu(run: Run, state: State, event: ev.Event | None) -> str | None:
 
 def _valid_digits(state: State, digits: str) -> bool:
     p = state.params
-    if not digits or not (
-        int(p.get("min_digits", 1)) <= len(digits) <= int(p.get("max_digits", 20))  # type: ignore[call-overload]
-    ):
+    least, most = int(cast(int, p.get("min_digits", 1))), int(cast(int, p.get("max_digits", 20)))
+    if not digits or not least <= len(digits) <= most:
         return False
     pattern = p.get("pattern")
     if pattern:
@@ -228,18 +228,17 @@ def _valid_digits(state: State, digits: str) -> bool:
 
 
 def resume_collect(run: Run, state: State, event: ev.Event | None) -> str | None:
-    kind = type(event)
-    if kind is ev.Timeout:
+    if type(event) is ev.Timeout:
         return _retry(run, state, "no-input")
-    if kind is ev.Digits:
-        digits = event.digits  # type: ignore[union-attr]
-        terminator = state.params.get("terminator")
-        if terminator and digits.endswith(terminator):  # type: ignore[arg-type]
-            digits = digits[: -len(terminator)]  # type: ignore[arg-type]
-    elif kind is ev.Speech:
-        run.assign({"last_speech": event.text})  # type: ignore[union-attr]
-        digits = _spoken_keys(event.text)  # type: ignore[union-attr]
-        if not digits and event.text.strip():  # type: ignore[union-attr]  # "I don't know"
+    if type(event) is ev.Digits:
+        digits = event.digits
+        terminator = cast(str | None, state.params.get("terminator"))
+        if terminator and digits.endswith(terminator):
+            digits = digits[: -len(terminator)]
+    elif type(event) is ev.Speech:
+        run.assign({"last_speech": event.text})
+        digits = _spoken_keys(event.text)
+        if not digits and event.text.strip():  # "I don't know"
             return _retry(run, state, "no-match")
     else:
         return None

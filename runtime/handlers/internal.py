@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from typing import cast
 
 from runtime import events as ev
 from runtime.engine import SHARED_BUILTINS, Run, initial_vars
-from runtime.handlers.common import evaluate, follow
+from runtime.handlers.common import evaluate, follow, mapping
 from runtime.prompts import render_text
 from runtime.schedule import HOLIDAY, classify
+from runtime.session import Frame
 from sce import expr
 from sce.compiler.ir import DONE, State
 from sce.expr.values import truthy
@@ -19,9 +22,8 @@ from sce.expr.values import truthy
 def enter_play(run: Run, state: State, _: ev.Event | None) -> str | None:
     run.trace(state)
     try:
-        run.play(
-            state, "prompt", bool(state.params.get("barge_in")), int(state.params.get("loop") or 1)
-        )  # type: ignore[call-overload]
+        loop = int(cast(int, state.params.get("loop") or 1))
+        run.play(state, "prompt", bool(state.params.get("barge_in")), loop)
     except expr.ExprError as e:
         return run.fail(state, f"the prompt cannot be said: {e.message}")
     return follow(run, state, DONE)
@@ -33,15 +35,16 @@ def enter_hangup(run: Run, state: State, _: ev.Event | None) -> str | None:
         run.play(state, "prompt")
     if state.params.get("return") and run.session.stack:
         frame = run.session.stack[-1]
-        outputs: dict[str, str] = frame["outputs"]  # type: ignore[assignment]
+        outputs = frame["outputs"]
         try:
             node = run.pop_frame(outputs)
         except LookupError as e:  # the calling flow's version cannot be loaded any more
-            return run.give_up(state, f"the calling flow cannot be loaded: {e}")
+            run.give_up(state, f"the calling flow cannot be loaded: {e}")
+            return None
         caller = run.flow.states[node]
         run.trace(caller, {name: run.vars.get(name) for name in outputs}, note="returned")
         return follow(run, caller, DONE)
-    run.end(state.params.get("reason"))  # type: ignore[arg-type]
+    run.end(cast(str | None, state.params.get("reason")))
     return None
 
 
@@ -51,7 +54,7 @@ def enter_hangup(run: Run, state: State, _: ev.Event | None) -> str | None:
 def enter_set(run: Run, state: State, _: ev.Event | None) -> str | None:
     values = dict(run.vars)
     changed: dict[str, object] = {}
-    for name, expression in state.params.get("assign", {}).items():  # type: ignore[attr-defined]
+    for name, expression in mapping(state.params.get("assign", {})).items():
         try:
             values[name] = changed[name] = evaluate(expression, values)
         except expr.ExprError as e:
@@ -64,7 +67,8 @@ def enter_set(run: Run, state: State, _: ev.Event | None) -> str | None:
 def enter_branch(run: Run, state: State, _: ev.Event | None) -> str | None:
     run.trace(state)
     env = run.vars
-    for i, case in enumerate(state.params.get("cases", ())):  # type: ignore[arg-type]
+    cases = cast(Sequence[Mapping[str, object]], state.params.get("cases", ()))
+    for i, case in enumerate(cases):
         try:
             if truthy(evaluate(case["when"], env)):
                 return state.on[f"case:{i}"]
@@ -115,16 +119,16 @@ def enter_subflow(run: Run, state: State, _: ev.Event | None) -> str | None:
         if version is None:
             raise LookupError(f"the call has no version of '{flow_id}' pinned")
         child = run.flow_of(version)
-        inputs = {name: evaluate(e, run.vars) for name, e in p.get("inputs", {}).items()}  # type: ignore[attr-defined]
+        inputs = {name: evaluate(e, run.vars) for name, e in mapping(p.get("inputs", {})).items()}
     except (LookupError, expr.ExprError) as e:
         message = e.message if isinstance(e, expr.ExprError) else str(e)
         return follow(run, state, "error", f"error: cannot run subflow '{flow_id}': {message}")
     run.trace(state, inputs)
-    frame = {
+    frame: Frame = {
         "flow": flow_id,
         "version": version,
         "node": state.id,
-        "outputs": dict(p.get("outputs", {})),  # type: ignore[call-overload]
+        "outputs": dict(cast(Mapping[str, str], p.get("outputs", {}))),
         "vars": s.vars,
         "retries": s.retries,
         "error_handled": s.error_handled,

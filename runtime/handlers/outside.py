@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
+from functools import partial
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 from runtime import actions as act
 from runtime import events as ev
 from runtime.config import DEFAULT_HTTP_TIMEOUT
 from runtime.engine import Run
-from runtime.handlers.common import evaluate, follow
+from runtime.handlers.common import evaluate, follow, mapping
 from runtime.pointer import save_values
 from runtime.prompts import pick, render_text
 from sce import expr
 from sce.compiler.ir import DONE, State
+
+_T = TypeVar("_T")
 
 # -- effects: http, sms, record -------------------------------------------------------------------
 
@@ -31,12 +35,12 @@ def enter_http(run: Run, state: State, _: ev.Event | None) -> str | None:
     env = run.vars
     try:
         url = render_text(p["url"], env, escape=_in_url)
-        headers = {k: render_text(v, env) for k, v in p.get("headers", {}).items()}  # type: ignore[attr-defined]
-        body = {k: render_text(v, env) for k, v in p.get("body", {}).items()}  # type: ignore[attr-defined]
+        headers = {k: render_text(v, env) for k, v in mapping(p.get("headers", {})).items()}
+        body = {k: render_text(v, env) for k, v in mapping(p.get("body", {})).items()}
     except expr.ExprError as e:
         return follow(run, state, "error", f"error: the request cannot be built: {e.message}")
     run.trace(state)
-    timeout = float(p.get("timeout") or DEFAULT_HTTP_TIMEOUT)  # type: ignore[arg-type]
+    timeout = float(cast(float, p.get("timeout") or DEFAULT_HTTP_TIMEOUT))
     run.out.append(
         act.Fetch(state.id, str(p.get("method", "GET")), url, timeout, headers, body or None)
     )
@@ -52,20 +56,21 @@ _LOST = "error: the result of the request never came"
 def resume_http(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.HttpResult:
         return follow(run, state, "error", _LOST) if type(event) in _CALLER_EVENTS else None
-    if not event.ok:  # type: ignore[union-attr]
-        detail = event.error or f"HTTP {event.status}"  # type: ignore[union-attr]
+    if not event.ok:
+        detail = event.error or f"HTTP {event.status}"
         return follow(run, state, "error", f"error: {detail}")
-    values, problem = save_values(event.body, state.params.get("save", {}))  # type: ignore[union-attr,arg-type]
+    save = cast(Mapping[str, str], state.params.get("save", {}))
+    values, problem = save_values(event.body, save)
     if problem is not None:
         return follow(run, state, "error", f"error: {problem}")
     run.assign(values)
-    run.trace(state, values, note=f"HTTP {event.status}")  # type: ignore[union-attr]
+    run.trace(state, values, note=f"HTTP {event.status}")
     return follow(run, state, DONE)
 
 
 def enter_sms(run: Run, state: State, _: ev.Event | None) -> str | None:
     p = state.params
-    found = pick(p.get("message", {}), run.language, run.flow.default_language)  # type: ignore[arg-type]
+    found = pick(mapping(p.get("message", {})), run.language, run.flow.default_language)
     try:
         to = render_text(p.get("to", "{caller}"), run.vars)
         message = render_text(found[1], run.vars) if found else ""
@@ -79,8 +84,8 @@ def enter_sms(run: Run, state: State, _: ev.Event | None) -> str | None:
 def resume_sms(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.SmsResult:
         return follow(run, state, "error", _LOST) if type(event) in _CALLER_EVENTS else None
-    if not event.ok:  # type: ignore[union-attr]
-        return follow(run, state, "error", f"error: {event.error or 'not sent'}")  # type: ignore[union-attr]
+    if not event.ok:
+        return follow(run, state, "error", f"error: {event.error or 'not sent'}")
     return follow(run, state, DONE)
 
 
@@ -94,10 +99,10 @@ def enter_record(run: Run, state: State, _: ev.Event | None) -> str | None:
     run.out.append(
         act.Record(
             state.id,
-            float(p.get("max_length", 120)),  # type: ignore[arg-type]
-            float(p.get("silence_timeout", 5)),  # type: ignore[arg-type]
+            float(cast(float, p.get("max_length", 120))),
+            float(cast(float, p.get("silence_timeout", 5))),
             bool(p.get("beep", True)),
-            p.get("finish_key"),  # type: ignore[arg-type]
+            cast(str | None, p.get("finish_key")),
             bool(p.get("transcribe")),
         )
     )
@@ -107,13 +112,13 @@ def enter_record(run: Run, state: State, _: ev.Event | None) -> str | None:
 def resume_record(run: Run, state: State, event: ev.Event | None) -> str | None:
     if type(event) is not ev.RecordingResult:
         return None
-    seconds = event.duration  # type: ignore[union-attr]
-    if not event.url or not 0 < seconds < math.inf:  # type: ignore[union-attr]  # NaN too
+    seconds = event.duration
+    if not event.url or not 0 < seconds < math.inf:  # NaN too
         return follow(run, state, "no_audio", "no audio")
     variable = state.params.get("variable")
-    changed: dict[str, object] = {str(variable): event.url} if variable else {}  # type: ignore[union-attr]
-    if event.transcript:  # type: ignore[union-attr]  # what the caller said, when transcribed
-        changed["last_speech"] = event.transcript  # type: ignore[union-attr]
+    changed: dict[str, object] = {str(variable): event.url} if variable else {}
+    if event.transcript:  # what the caller said, when transcribed
+        changed["last_speech"] = event.transcript
     run.assign(changed)
     run.add_summary(f"{state.id}: left a {math.ceil(seconds)} s recording")
     run.trace(state, changed, note="recorded")
@@ -131,7 +136,7 @@ def transfer_action(
     instead (the adapter's last resort must answer whatever the flow holds)."""
     p = state.params
 
-    def filled(make: Callable[[], object]) -> object:
+    def filled(make: Callable[[], _T]) -> _T | None:
         if not lenient:
             return make()
         with suppress(expr.ExprError):
@@ -142,23 +147,23 @@ def transfer_action(
     priority = (
         filled(lambda: evaluate(p["priority"], values)) if p.get("priority") is not None else None
     )
-    attach = {}
-    for name, template in (p.get("attach") or {}).items():  # type: ignore[attr-defined]
-        text = filled(lambda template=template: render_text(template, values))
+    attach: dict[str, str] = {}
+    for name, template in mapping(p.get("attach") or {}).items():
+        text = filled(partial(render_text, template, values))
         if text is not None:
             attach[name] = text
     return act.Transfer(
         state.id,
         language,
-        p.get("queue"),  # type: ignore[arg-type]
-        number,  # type: ignore[arg-type]
-        tuple(p.get("skills", ())),  # type: ignore[arg-type]
+        cast(str | None, p.get("queue")),
+        number,
+        tuple(cast(Iterable[str], p.get("skills", ()))),
         priority if isinstance(priority, int | float) and not isinstance(priority, bool) else None,
-        attach,  # type: ignore[arg-type]
-        p.get("hold_music"),  # type: ignore[arg-type]
-        float(p.get("announce_every") or act.ANNOUNCE_EVERY),  # type: ignore[arg-type]
-        p.get("max_wait"),  # type: ignore[arg-type]
-        p.get("leave_key"),  # type: ignore[arg-type]
+        attach,
+        cast(str | None, p.get("hold_music")),
+        float(cast(float, p.get("announce_every") or act.ANNOUNCE_EVERY)),
+        cast(float | None, p.get("max_wait")),
+        cast(str | None, p.get("leave_key")),
     )
 
 
@@ -173,9 +178,8 @@ def enter_transfer(run: Run, state: State, _: ev.Event | None) -> str | None:
 
 
 def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | None:
-    kind = type(event)
-    if kind is ev.QueueUpdate:
-        wait, position = event.estimated_wait, event.position  # type: ignore[union-attr]
+    if type(event) is ev.QueueUpdate:
+        wait, position = event.estimated_wait, event.position
         if not 0 < wait < math.inf:  # no estimate (or "0 minutes"): the music plays on
             return None
         position = position if type(position) is int and position >= 0 else 0
@@ -183,14 +187,14 @@ def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | Non
         with suppress(expr.ExprError):  # else the caller keeps hearing the hold music
             run.play(state, "wait_announcement")
         return None
-    if kind is ev.Digits:
-        if event.digits[:1] != state.params.get("leave_key"):  # type: ignore[union-attr]
+    if type(event) is ev.Digits:
+        if event.digits[:1] != state.params.get("leave_key"):
             return None
         run.add_summary(f"{state.id}: left the queue")
         return follow(run, state, "leave", "left the queue")
-    if kind is not ev.TransferResult:
+    if type(event) is not ev.TransferResult:
         return None
-    outcome = event.outcome  # type: ignore[union-attr]
+    outcome = event.outcome
     if outcome == "left":
         run.add_summary(f"{state.id}: left the queue")
         return follow(run, state, "leave", "left the queue")
@@ -200,4 +204,4 @@ def resume_transfer(run: Run, state: State, event: ev.Event | None) -> str | Non
         return None
     return follow(
         run, state, "failure", f"transfer {outcome}" + (f": {event.detail}" if event.detail else "")
-    )  # type: ignore[union-attr]
+    )

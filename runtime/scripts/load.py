@@ -95,7 +95,7 @@ class _Reader:
         value = self.value(node)
         if not is_seconds(value):
             raise self.fail(node, f"{what} should be a number of seconds (0 or more)")
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
 
     def value(self, node: Node) -> object:
         """Plain data; a timestamp stays the text it was written as."""

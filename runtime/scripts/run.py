@@ -4,6 +4,7 @@ until the first expectation that does not hold, which becomes the call's `Failur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from runtime import actions as act
 from runtime.errors import Mismatch, RuntimeFault
@@ -105,7 +106,7 @@ def _run_call(
         k: v for k, v in (("caller", call.caller or caller), ("called", call.called or called)) if v
     }
     try:
-        result.simulated = sim.call(flow_id, **options)  # type: ignore[arg-type]
+        result.simulated = sim.call(flow_id, **options)
     except RuntimeFault as e:
         return failed(call.line, f"flow: {flow_id}", e.message)
     simulated = result.simulated
@@ -131,7 +132,7 @@ def perform(call: SimulatedCall, step: Step) -> None:
     """Do a caller step; Mismatch when it does not fit what the call waits for."""
     arg = step.arg
     if step.kind == "wait":
-        call.sim.wait(float(arg))  # type: ignore[arg-type]
+        call.sim.wait(float(cast(float, arg)))
         return
     waiting = call.waiting_for
     if waiting is None:
@@ -158,11 +159,11 @@ def perform(call: SimulatedCall, step: Step) -> None:
     elif step.kind == "hangup":
         call.hang_up()
     elif step.kind == "record":
-        r: dict = arg  # type: ignore[assignment,type-arg]
+        r = cast(dict[str, Any], arg)  # the steps' args are what runtime.scripts.load made
         call.record(r["url"], float(r["seconds"]), r.get("transcript"))
     elif step.kind == "queue":
-        q: dict = arg  # type: ignore[assignment,type-arg]
+        q = cast(dict[str, Any], arg)
         call.queue(float(q["wait"]), int(q["position"]))
     else:
-        t: dict = arg  # type: ignore[assignment,type-arg]
+        t = cast(dict[str, Any], arg)
         call.transfer(str(t["outcome"]), t.get("detail"))

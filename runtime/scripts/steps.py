@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from runtime.simulator import HttpStub
 
@@ -22,7 +23,7 @@ TRANSFER_FIELDS = ("queue", "number", "skills", "priority", "attach", "hold_musi
 KEYS = re.compile(r"[0-9*#]+")
 
 
-def is_seconds(value: object) -> bool:
+def is_seconds(value: object) -> TypeGuard[float]:
     """A count of seconds the clock can move by: finite and not negative."""
     return (
         isinstance(value, int | float)

@@ -4,6 +4,7 @@ messages and for the console, and why a call ended."""
 from __future__ import annotations
 
 from runtime import actions as act
+from runtime.handlers.common import choices
 from runtime.simulator import SimulatedCall
 from sce.compiler.ir import State
 
@@ -27,13 +28,13 @@ def describe_wait(call: SimulatedCall, waiting: Wait, *, brief: bool = False) ->
         if state is not None and state.type == "menu":
             if brief:
                 return f"a key at menu '{waiting.node}'"
-            choices = [
+            keys = [
                 f"{c['key']} {c.get('label') or '(' + str(state.on.get('key:' + c['key'])) + ')'}"
-                for c in state.params.get("choices", ())  # type: ignore[attr-defined]
+                for c in choices(state)
             ]
             if state.params.get("repeat_key"):
-                choices.append(f"{state.params['repeat_key']} repeat")
-            text = "press a key: " + ", ".join(choices)
+                keys.append(f"{state.params['repeat_key']} repeat")
+            text = "press a key: " + ", ".join(keys)
             if waiting.hints:
                 text += f" (or say: {', '.join(waiting.hints)})"
         else:

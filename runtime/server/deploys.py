@@ -10,6 +10,8 @@ text. Every write needs the API token; the log is open to readers.
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, Response, jsonify, request
 
 from runtime.registry import DeployResult
@@ -85,7 +87,7 @@ def _answer(result: DeployResult, *, revision: int | None = None) -> Response:
     diagnostic when it was refused. The record leaves out the log's `errors` (the same
     diagnostics as text)."""
     data = result.to_data()
-    errors = len(data.pop("errors"))  # type: ignore[arg-type]
+    errors = len(cast(list[str], data.pop("errors")))
     if revision is not None:
         data["revision"] = revision
     if not result.ok:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -27,6 +28,9 @@ from runtime.errors import RuntimeFault
 from runtime.server import MULTIPROCESS_ENV
 from runtime.store import shared
 from runtime.watch import FlowWatcher
+
+if TYPE_CHECKING:
+    from gunicorn.workers.base import Worker
 
 log = logging.getLogger("sce.server")
 
@@ -91,7 +95,7 @@ def settings(o: Options) -> dict[str, object]:
     }
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, config: RuntimeConfig, options: Options) -> None:
         self.runtime_config = config
         self.options = options
@@ -128,11 +132,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.watcher.registry.close()
 
 
-def _child_exit(_server: object, worker: object) -> None:
+def _child_exit(_server: object, worker: Worker) -> None:
     if os.environ.get(MULTIPROCESS_ENV):
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def serve(config: RuntimeConfig, options: Options) -> None:

@@ -19,7 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from runtime.errors import StoreUnavailable
@@ -113,7 +113,7 @@ class _Merged(Collector):
         self.registry = registry
         self.live = live
 
-    def collect(self) -> Iterator[object]:  # type: ignore[override]
+    def collect(self) -> Iterator[Metric]:
         yield from self.registry.collect()
         yield from self.live.collect()
 
@@ -127,7 +127,7 @@ class ActiveCalls(Collector):
         self.in_use = in_use
         self.flow_of = flow_of
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:  # type: ignore[override]
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
             "sce_calls_active",
             "Calls in progress, per flow and version.",

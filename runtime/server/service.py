@@ -134,4 +134,4 @@ def watch_folder(
 
 def service() -> Service:
     """The service of the app handling this request."""
-    return current_app.extensions["sce"]  # type: ignore[no-any-return]
+    return current_app.extensions["sce"]

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from flask import Blueprint, Response, jsonify, url_for
 
@@ -189,7 +190,7 @@ def _event(body: Mapping[str, object], now: float) -> ev.Event:
         outcome = text_field(body, "outcome", required=True)
         if outcome not in TRANSFER_OUTCOMES:
             raise ApiError(400, f"/outcome must be one of {', '.join(TRANSFER_OUTCOMES)}")
-        return ev.TransferResult(outcome, now, text_field(body, "detail", limit=MAX_TEXT))  # type: ignore[arg-type]
+        return ev.TransferResult(outcome, now, text_field(body, "detail", limit=MAX_TEXT))
     raise ApiError(400, f"/type must be one of {', '.join(EVENT_TYPES)}, not '{kind}'")
 
 
@@ -211,7 +212,8 @@ def _remember(svc: Service, turn: Turn, memory: _TestCall) -> dict[str, object]:
     if waits:
         waiting: dict[str, object] | None = act.action_to_data(waits[-1])
     else:
-        waiting = memory.answer["waiting_for"] if memory.answer else None  # type: ignore[assignment]
+        last = memory.answer
+        waiting = cast("dict[str, object] | None", last["waiting_for"]) if last else None
     answer = _answer(turn.session, turn.actions, waiting)
     kept = {"answer": answer, "offset": memory.offset}
     asked = turn.session.asked

@@ -116,21 +116,20 @@ def render(
     response = VoiceResponse()
     plays: list[act.Play] = []
     for action in actions:
-        kind = type(action)
-        if kind is act.Play:
-            plays.append(action)  # type: ignore[arg-type]
-        elif kind is act.Gather:
-            _gather(response, voice, plays, action, asked)  # type: ignore[arg-type]
+        if type(action) is act.Play:
+            plays.append(action)
+        elif type(action) is act.Gather:
+            _gather(response, voice, plays, action, asked)
             plays = []
-        elif kind is act.Record:
+        elif type(action) is act.Record:
             _say_all(response, voice, plays)
             plays = []
-            _record(response, voice, action, asked)  # type: ignore[arg-type]
-        elif kind is act.Transfer:
+            _record(response, voice, action, asked)
+        elif type(action) is act.Transfer:
             _say_all(response, voice, plays)
             plays = []
-            _transfer(response, voice, action, asked)  # type: ignore[arg-type]
-        elif kind is act.Hangup:
+            _transfer(response, voice, action, asked)
+        elif type(action) is act.Hangup:
             _say_all(response, voice, plays)
             response.hangup()
             return response

@@ -101,7 +101,7 @@ def read(
     sid = form.get("CallSid", "")
     if not _SID.fullmatch(sid):
         return Refusal(400, "malformed", "the form has no valid CallSid")
-    query = parse_form(environ.get("QUERY_STRING", "").encode("latin-1")) or {}
+    query = parse_form(environ.get("QUERY_STRING", "").encode("latin-1")) or Params()
     firsts = {name: values[0] for name, values in query.items()}
     asked = asked_of(firsts.get("asked", ""))
     if needs_asked and asked is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import cast
 
 from runtime.errors import SessionConflict, SessionExists, UnknownCall
 from runtime.session import Session
@@ -159,7 +160,7 @@ class RedisSessionStore:
         self._delete = r.register_script(_DELETE)
         self._sweep = r.register_script(_SWEEP)
 
-    def _args(self, session: Session) -> list[object]:
+    def _args(self, session: Session) -> list[str | int]:
         versions = " ".join(sorted(pinned_versions(session))) if session.active else ""
         return [
             session.seq,
@@ -181,7 +182,8 @@ class RedisSessionStore:
 
     def get(self, call_id: str) -> Session | None:
         with self._client.reachable():
-            data = self._client.redis.hget(CALL + call_id, "d")
+            # The client decodes replies (decode_responses=True): the hash holds text.
+            data = cast(str | None, self._client.redis.hget(CALL + call_id, "d"))
         return None if data is None else Session.from_json(data)
 
     def save(self, session: Session) -> None:
@@ -207,13 +209,13 @@ class RedisSessionStore:
     def versions_in_use(self) -> Counter[str]:
         self._forget_expired()
         with self._client.reachable():
-            counts = self._client.redis.hgetall(IN_USE)
+            counts = cast(dict[str, str], self._client.redis.hgetall(IN_USE))
         return Counter({v: int(n) for v, n in counts.items() if int(n) > 0})
 
     def active_count(self) -> int:
         self._forget_expired()
         with self._client.reachable():
-            return int(self._client.redis.zcard(LIVE))
+            return cast(int, self._client.redis.zcard(LIVE))
 
     def close(self) -> None:
         self._client.close()

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from typing import cast
 
 import redis
 from redis.exceptions import RedisError
@@ -54,7 +55,8 @@ class RedisDeployBackend:
 
     def get_version(self, version: str) -> str | None:
         with self._client.reachable():
-            return self._client.redis.get(IR + version)
+            # The client decodes replies (decode_responses=True): values are text.
+            return cast(str | None, self._client.redis.get(IR + version))
 
     def set_current(self, flow: str, version: str) -> str | None:
         with self._client.reachable():
@@ -62,7 +64,7 @@ class RedisDeployBackend:
 
     def current(self) -> dict[str, str]:
         with self._client.reachable():
-            return self._client.redis.hgetall(CURRENT)
+            return cast(dict[str, str], self._client.redis.hgetall(CURRENT))
 
     def append_log(self, record: dict[str, object]) -> None:
         """Record a deploy; its values must be JSON values (the log keeps the last 10,000)."""
@@ -79,12 +81,13 @@ class RedisDeployBackend:
         r = self._client.redis
         if flow is None:
             with self._client.reachable():
-                return [json.loads(t) for t in r.lrange(DEPLOYS, 0, limit - 1)]
+                texts = cast(list[str], r.lrange(DEPLOYS, 0, limit - 1))
+                return [json.loads(t) for t in texts]
         picked: list[dict[str, object]] = []
         start, batch = 0, 1000
         while len(picked) < limit:
             with self._client.reachable():
-                texts = r.lrange(DEPLOYS, start, start + batch - 1)
+                texts = cast(list[str], r.lrange(DEPLOYS, start, start + batch - 1))
             for text in texts:
                 record = json.loads(text)
                 if record.get("flow") == flow:

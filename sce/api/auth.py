@@ -10,13 +10,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from functools import wraps
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import current_app, request
 
 from sce.api.errors import ApiError
 
-F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: Where the app keeps the token (`create_app` sets it from the runtime settings).
 TOKEN_KEY = "SCE_API_TOKEN"
@@ -39,12 +40,12 @@ def writer() -> str:
     return "api"
 
 
-def require_writer(view: F) -> F:
+def require_writer(view: Callable[P, R]) -> Callable[P, R]:
     """A view that changes something: only for holders of the API token."""
 
     @wraps(view)
-    def checked(*args: object, **kwargs: object) -> object:
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         writer()
         return view(*args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return checked

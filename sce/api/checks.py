@@ -69,7 +69,7 @@ def compile_draft() -> dict[str, object]:
 
 def lint_settings() -> Settings | None:
     """The lint settings of the server (those of its flows folder)."""
-    return current_app.extensions.get("sce.settings")  # type: ignore[no-any-return]
+    return current_app.extensions.get("sce.settings")
 
 
 def _built() -> Build:

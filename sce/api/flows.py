@@ -37,7 +37,7 @@ MAX_REVISION = 999_999_999
 
 
 def repository() -> FlowRepository:
-    return current_app.extensions["sce.flows"]  # type: ignore[no-any-return]
+    return current_app.extensions["sce.flows"]
 
 
 @flows.get("/api/flows")

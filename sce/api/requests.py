@@ -15,7 +15,7 @@ voice webhooks served by the same process.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import overload
+from typing import Literal, overload
 
 from flask import request
 
@@ -101,6 +101,14 @@ def posted_draft(body: Mapping[str, object]) -> LoadedFlow:
     return load_text(text, path, fmt or (format_of(path) if path else None) or "json")
 
 
+@overload
+def text_field(
+    body: Mapping[str, object], name: str, *, required: Literal[True], limit: int | None = None
+) -> str: ...
+@overload
+def text_field(
+    body: Mapping[str, object], name: str, *, required: bool = False, limit: int | None = None
+) -> str | None: ...
 def text_field(
     body: Mapping[str, object], name: str, *, required: bool = False, limit: int | None = None
 ) -> str | None:

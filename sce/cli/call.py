@@ -189,7 +189,7 @@ def _simulator(folder: Path, **options: object) -> Any:
             [folder], config=load_config(Path.cwd()), settings=settings, **options
         )
     except DeployRefused as e:
-        _report_refused(e.diagnostics, f"flows {e.message}")  # type: ignore[arg-type]
+        _report_refused(e.diagnostics, f"flows {e.message}")
     finally:
         deploy_log.setLevel(level)
 

@@ -4,6 +4,7 @@ their problems printed (always like `sce lint` prints them)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -49,8 +50,11 @@ class NonEmptyPath(click.Path):
     """A path argument or option; an empty one is a usage error (`Path("")` would mean ".")."""
 
     def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> object:
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:
         if isinstance(value, str) and value == "":
             self.fail("an empty path names no file or folder", param, ctx)
         return super().convert(value, param, ctx)

@@ -19,6 +19,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -163,7 +164,8 @@ def _deploy_to_server(
             continue
         body = {"text": text, "format": fmt, "path": str(path), "who": who}
         status, answer = _post(f"{url}/api/deploys", body, token)
-        if status == 422 and isinstance(answer.get("deploy"), dict):
+        refusal = answer.get("deploy")
+        if status == 422 and isinstance(refusal, dict):
             refused += 1
             diagnostics = [
                 diagnostic_from_json(e) for e in _entries(answer, "errors") if "code" in e
@@ -173,7 +175,7 @@ def _deploy_to_server(
             click.echo(
                 f"refused {path}: {errors} error{'s' * (errors != 1)}, the live version stays"
             )
-            records.append(_record(path, answer["deploy"], diagnostics))
+            records.append(_record(path, refusal, diagnostics))
             continue
         if status != 200 or answer.get("ok") is not True:
             messages = "; ".join(str(e.get("message")) for e in _entries(answer, "errors"))
@@ -195,7 +197,7 @@ def _record(
     return {"file": str(path), **deploy, "errors": errors}
 
 
-def _post(url: str, body: dict[str, object], token: str | None) -> tuple[int, dict[str, object]]:
+def _post(url: str, body: Mapping[str, object], token: str | None) -> tuple[int, dict[str, object]]:
     """POST JSON; the status and JSON object answered, or a CliError that says what failed."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:

@@ -35,17 +35,20 @@ DUPLICATE_KEY = "SCE303"
 NO_DESTINATION = "SCE504"
 INVALID_SCHEDULE = "SCE507"
 
+#: A text as parsed: an expression's tree or a template.
+Parsed = expr.Node | expr.Template
+
 
 @dataclass
 class Analysis:
     flow: Flow
     graph: nx.DiGraph
     #: Pointer → parsed expression (AST node) or template.
-    parsed: dict[str, object] = field(default_factory=dict)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
     #: Node id → its expressions and templates (sources), as `fields.texts` lists them.
     texts: dict[str, list[Text]] = field(default_factory=dict)
     #: Node id → (path below the node, parsed) of its expressions and templates.
-    parsed_by_node: dict[str, list[tuple[tuple[str | int, ...], object]]] = field(
+    parsed_by_node: dict[str, list[tuple[tuple[str | int, ...], Parsed]]] = field(
         default_factory=dict
     )
     #: Variable → pointers that read it / assign it.
@@ -136,11 +139,11 @@ def _exit_pointers(node: Node) -> list[tuple[tuple[str, str], str]]:
     """((pointer below node, exit label), target) of every exit."""
     out: list[tuple[tuple[str, str], str]] = []
     if isinstance(node, Menu):
-        for i, c in enumerate(node.choices):
-            out.append(((f"/choices/{i}/next", f"key {c.key}"), c.next))
+        for i, choice in enumerate(node.choices):
+            out.append(((f"/choices/{i}/next", f"key {choice.key}"), choice.next))
     if isinstance(node, Branch):
-        for i, c in enumerate(node.cases):
-            out.append(((f"/cases/{i}/next", f"case {i + 1}"), c.next))
+        for i, case in enumerate(node.cases):
+            out.append(((f"/cases/{i}/next", f"case {i + 1}"), case.next))
     for name in node.exits:
         target = getattr(node, name)
         if isinstance(target, str):
@@ -151,13 +154,14 @@ def _exit_pointers(node: Node) -> list[tuple[tuple[str, str], str]]:
 def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Text) -> str | None:
     """Parse and type-check one text; the type an expression gives, when it checks."""
     source = text.source
+    parsed: Parsed
     try:
         if text.kind == "expression":
-            parsed = expr.parse_expression(source)
-            nodes = [parsed]
+            expression = expr.parse_expression(source)
+            parsed, nodes = expression, [expression]
         else:
-            parsed = expr.parse_template(source)
-            nodes = [p for p in parsed.parts if not isinstance(p, str)]
+            template = expr.parse_template(source)
+            parsed, nodes = template, [p for p in template.parts if not isinstance(p, str)]
     except expr.ExprError as e:
         a.diagnostics.append(
             Diagnostic(
@@ -177,15 +181,15 @@ def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Te
         kind, problems = expr.check(node, types)
         if problems:
             kind = None
-        for e in problems:
+        for problem in problems:
             code = {
                 expr.ExprNameError: UNDEFINED_VARIABLE,
                 expr.ExprTypeError: TYPE_ERROR,
-            }.get(type(e), INVALID_EXPRESSION)
-            if code == UNDEFINED_VARIABLE and "function" in e.message:
+            }.get(type(problem), INVALID_EXPRESSION)
+            if code == UNDEFINED_VARIABLE and "function" in problem.message:
                 code = INVALID_EXPRESSION
             a.diagnostics.append(
-                Diagnostic(code, f"{e} in {_quote(source)}", pointer=ptr, node=nid)
+                Diagnostic(code, f"{problem} in {_quote(source)}", pointer=ptr, node=nid)
             )
     return kind if text.kind == "expression" else None
 

@@ -6,11 +6,12 @@ here with all diagnostics), then build one `State` per node, then hash the canon
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from sce import expr
 from sce.compiler import ir
-from sce.compiler.analysis import Analysis, analyse
+from sce.compiler.analysis import Analysis, Parsed, analyse
 from sce.errors import CompileError
 from sce.model import Branch, Flow, Menu, Node, Subflow
 from sce.model.convert import JSON_KEYS
@@ -28,6 +29,10 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
         nid: _state(nid, node, a.parsed_by_node.get(nid, [])) for nid, node in flow.nodes.items()
     }
     subflows = sorted({n.flow for n in flow.nodes.values() if isinstance(n, Subflow)})
+    variables = {
+        name: {"type": v.type, "default": v.default, "input": v.input, "output": v.output}
+        for name, v in flow.variables.items()
+    }
     compiled = ir.CompiledFlow(
         flow=flow.flow,
         version="",
@@ -35,12 +40,7 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
         languages=tuple(flow.languages),
         start=flow.start or "",
         on_error=flow.on_error,
-        variables=ir.freeze(  # type: ignore[arg-type]
-            {
-                name: {"type": v.type, "default": v.default, "input": v.input, "output": v.output}
-                for name, v in flow.variables.items()
-            }
-        ),
+        variables=cast("Mapping[str, Mapping[str, object]]", ir.freeze(variables)),
         states=ir.FrozenDict(states),
         subflows=tuple(subflows),
     )
@@ -48,7 +48,7 @@ def compile_flow(flow: Flow, analysis: Analysis | None = None) -> ir.CompiledFlo
 
 
 def _state(
-    nid: str, node: Node, parsed_texts: list[tuple[tuple[str | int, ...], object]]
+    nid: str, node: Node, parsed_texts: list[tuple[tuple[str | int, ...], Parsed]]
 ) -> ir.State:
     data = {JSON_KEYS.get(k, k): ir.freeze(v) for k, v in vars(node).items()}
     for path, parsed in parsed_texts:
@@ -57,13 +57,15 @@ def _state(
     if isinstance(node, Menu):
         for choice in node.choices:
             on[f"key:{choice.key}"] = choice.next
+        choices = cast("tuple[ir.FrozenDict, ...]", data["choices"])  # frozen Choice objects
         data["choices"] = tuple(
-            ir.FrozenDict({k: v for k, v in c.items() if k != "next"}) for c in data["choices"]
-        )  # type: ignore[union-attr]
+            ir.FrozenDict({k: v for k, v in c.items() if k != "next"}) for c in choices
+        )
     if isinstance(node, Branch):
         for i, case in enumerate(node.cases):
             on[f"case:{i}"] = case.next
-        data["cases"] = tuple(ir.FrozenDict(when=c["when"]) for c in data["cases"])  # type: ignore[union-attr,index]
+        cases = cast("tuple[ir.FrozenDict, ...]", data["cases"])  # frozen Case objects
+        data["cases"] = tuple(ir.FrozenDict(when=c["when"]) for c in cases)
     for name in node.exits:
         target = getattr(node, name)
         data.pop(name, None)
@@ -74,7 +76,7 @@ def _state(
     return ir.State.build(nid, node.type, data, on)
 
 
-def _replace(data: dict[str, object], path: tuple[str | int, ...], parsed: object) -> None:
+def _replace(data: dict[str, object], path: tuple[str | int, ...], parsed: Parsed) -> None:
     """Put the parsed form of the text at `path` in place of its source.
 
     The state is still being built, so writing into its frozen parts bypasses FrozenDict.
@@ -87,6 +89,6 @@ def _replace(data: dict[str, object], path: tuple[str | int, ...], parsed: objec
     wrapped = (
         ir.Template(source, parsed)
         if isinstance(parsed, expr.Template)
-        else ir.Expression(source, parsed)  # type: ignore[arg-type]
+        else ir.Expression(source, parsed)
     )
     dict.__setitem__(target, last, wrapped)

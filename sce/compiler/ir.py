@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NoReturn, cast
 
 from sce import expr
 from sce.errors import SceError
@@ -58,7 +59,7 @@ class Template:
         return {"$template": self.source}
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(dict):
     """A dict that refuses every change.
 
     Compiled flows are shared by every call and thread of a runtime, so nothing may change
@@ -68,11 +69,11 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 
     __slots__ = ()
 
-    def _refuse(self, *args: object, **kwargs: object) -> None:
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("a compiled flow cannot be changed")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
-    __ior__ = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
 
     def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:
         return FrozenDict, (dict(self),)
@@ -126,7 +127,7 @@ class CompiledFlow:
             raise IRError(f"not a compiled flow of format {FORMAT}")
         try:
             states = {
-                sid: State.build(sid, s["type"], freeze(_load_params(s["params"])), dict(s["on"]))
+                sid: State.build(sid, s["type"], _frozen_params(s["params"]), dict(s["on"]))
                 for sid, s in data["states"].items()
             }
             flow = cls(
@@ -136,11 +137,13 @@ class CompiledFlow:
                 languages=tuple(data["languages"]),
                 start=data["start"],
                 on_error=data.get("on_error"),
-                variables=freeze(data.get("variables", {})),  # type: ignore[arg-type]
+                variables=cast(
+                    "Mapping[str, Mapping[str, object]]", freeze(data.get("variables", {}))
+                ),
                 states=FrozenDict(states),
                 subflows=tuple(data.get("subflows", ())),
             )
-        except (KeyError, TypeError, AttributeError, expr.ExprError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, expr.ExprError) as e:
             raise IRError(f"the compiled flow is damaged: {e}") from None
         version = compute_version(flow)
         if data.get("version") != version:
@@ -150,9 +153,10 @@ class CompiledFlow:
     @classmethod
     def from_json(cls, text: str) -> CompiledFlow:
         try:
-            return cls.from_data(json.loads(text))
+            data = json.loads(text)
         except ValueError as e:
             raise IRError(f"the compiled flow is not JSON: {e}") from None
+        return cls.from_data(data)
 
 
 def _body(flow: CompiledFlow) -> dict[str, object]:
@@ -204,16 +208,23 @@ def freeze(value: object) -> object:
     if kind in _SCALARS:
         return value
     if kind is dict:
-        return FrozenDict({k: freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
+        return FrozenDict({k: freeze(v) for k, v in cast("dict[str, object]", value).items()})
     if kind is list or kind is tuple:
-        return tuple(freeze(v) for v in value)  # type: ignore[attr-defined]
+        return tuple(freeze(v) for v in cast("Iterable[object]", value))
     if kind is float:
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value  # type: ignore[attr-defined]
+        number = cast(float, value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind is Expression or kind is Template:
         return value
     if hasattr(kind, "__dataclass_fields__"):
         return FrozenDict({JSON_KEYS.get(k, k): freeze(v) for k, v in vars(value).items()})
     return value
+
+
+def _frozen_params(value: object) -> dict[str, object]:
+    """A state's params from JSON, parsed and frozen: a JSON object, as a compiled flow writes
+    them, becomes a FrozenDict (anything else is damage that `State.build` refuses)."""
+    return cast("dict[str, object]", freeze(_load_params(value)))
 
 
 def _load_params(value: object) -> object:

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import cast
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -117,7 +118,7 @@ class _Builder:
         nodes: dict[str, object] = {}
         for decl in tree.children:
             kind, name_tree, vtype, value, block = decl.children
-            name_tok = name_tree.children[0]
+            name_tok = cast(Token, name_tree.children[0])  # declname: NAME | STRING
             name = _text(name_tok) if name_tok.type == "STRING" else str(name_tok)
             start = decl.meta.start_pos
             if kind == "flow":
@@ -146,7 +147,7 @@ class _Builder:
                 var: dict[str, object] = {}
                 if vtype is not None:
                     var["type"] = str(vtype)
-                    self.offsets[ptr + "/type"] = vtype.start_pos
+                    self.offsets[ptr + "/type"] = _start(vtype)
                 if value is not None:
                     var["default"] = self._value(value, ptr + "/default", 1)
                     self.offsets.setdefault(ptr + "/default", _start(value))
@@ -161,7 +162,7 @@ class _Builder:
                     self._dup(ptr, start, f"node '{name}'")
                     continue
                 self.offsets[ptr] = start
-                self.offsets[ptr + "/type"] = kind.start_pos
+                self.offsets[ptr + "/type"] = _start(kind)
                 node: dict[str, object] = {"type": str(kind)}
                 if block is not None:
                     self._entries(block, ptr, node, 1)
@@ -178,13 +179,13 @@ class _Builder:
             raise _Problem("the flow is nested too deeply", block.meta.start_pos)
         self.blocks[span_ptr or ptr] = (block.meta.start_pos, block.meta.end_pos)
         for entry in block.children:
-            key_tok = entry.children[0].children[0]
+            key_tok = cast(Token, entry.children[0].children[0])  # key: NAME | STRING
             key = _text(key_tok) if key_tok.type == "STRING" else str(key_tok)
             child = f"{ptr}/{escape_pointer(key)}"
             if key in out:
-                self._dup(child, key_tok.start_pos, f"field '{key}'")
+                self._dup(child, _start(key_tok), f"field '{key}'")
                 continue
-            self.offsets[child] = key_tok.start_pos
+            self.offsets[child] = _start(key_tok)
             if entry.data == "nested":
                 sub: dict[str, object] = {}
                 self._entries(entry.children[1], child, sub, depth + 1)
@@ -196,7 +197,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _Problem("the flow is nested too deeply", _start(node))
         if isinstance(node, Token):  # pragma: no cover - every value is wrapped by the grammar
-            raise _Problem("unexpected value", node.start_pos)
+            raise _Problem("unexpected value", _start(node))
         kind = node.data
         if kind == "block":
             sub: dict[str, object] = {}
@@ -209,7 +210,7 @@ class _Builder:
                 self.offsets[f"{ptr}/{i}"] = _start(item)
                 items.append(self._value(item, f"{ptr}/{i}", depth + 1))
             return items
-        tok = node.children[0]
+        tok = cast(Token, node.children[0])  # a string, number or word holds one token
         if kind == "string":
             return _text(tok)
         if kind == "number":
@@ -224,26 +225,30 @@ def _text(tok: Token) -> str:
         value = json.loads(tok, strict=False)
     except ValueError:
         raise _Problem(
-            'invalid escape in text (use \\\\ for a backslash, \\" for a quote)', tok.start_pos
+            'invalid escape in text (use \\\\ for a backslash, \\" for a quote)', _start(tok)
         ) from None
     if _SURROGATE.search(value):
-        raise _Problem("text holds a lone surrogate escape (\\ud800-\\udfff)", tok.start_pos)
+        raise _Problem("text holds a lone surrogate escape (\\ud800-\\udfff)", _start(tok))
     return value
 
 
 def _start(node: Tree | Token) -> int:
-    return node.start_pos if isinstance(node, Token) else node.meta.start_pos
+    """Where a token or a tree begins in the text."""
+    if isinstance(node, Token):
+        assert node.start_pos is not None  # the lexer places every token it makes
+        return node.start_pos
+    return node.meta.start_pos
 
 
 def _number(tok: Token) -> int | float:
     text = str(tok)
     if len(text) > MAX_DIGITS:
-        raise _Problem("a number has too many digits", tok.start_pos)
+        raise _Problem("a number has too many digits", _start(tok))
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     value = float(text)
     if not math.isfinite(value):
-        raise _Problem(f"the number {text} is too large", tok.start_pos)
+        raise _Problem(f"the number {text} is too large", _start(tok))
     return value
 
 
@@ -276,7 +281,8 @@ def _expected(names: set[str]) -> str:
 
 
 def _char_message(text: str, e: UnexpectedCharacters) -> str:
-    ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+    pos = cast(int, e.pos_in_stream)  # set by the lexer to where it stopped
+    ch = text[pos] if pos < len(text) else ""
     if ch == "'":
         return "text must be in double quotes, not single quotes"
     if ch == '"':

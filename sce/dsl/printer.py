@@ -18,7 +18,7 @@ _BARE = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 _KEYWORDS = {"true", "false", "null"}
 _INLINE_WIDTH = 72
 _FLOW_EXITS = {"start", "on_error"}
-_ITEM_EXITS = {"choices": {"next"}, "cases": {"next"}}
+_ITEM_EXITS = {"choices": frozenset({"next"}), "cases": frozenset({"next"})}
 #: Fields whose text is a name (an id, a code, a type), printed without quotes when it can be.
 #: Everything else a person reads or an expression is always quoted.
 _NAME_FIELDS = frozenset(
@@ -129,10 +129,13 @@ class _Printer:
                 parts.append(f"{_key(k)} {op} {inner}")
             return "{ " + ", ".join(parts) + " }"
         if isinstance(v, list):
-            items = [self._inline(x, exits, bare) for x in v]
-            if any(i is None for i in items):
-                return None
-            return "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+            items = []
+            for x in v:
+                item = self._inline(x, exits, bare)
+                if item is None:
+                    return None
+                items.append(item)
+            return "[" + ", ".join(items) + "]"
         return _scalar(v, bare)
 
     def _entry(

@@ -90,17 +90,17 @@ class _Run(Node):
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return NotImplemented
-        a: Node = self
-        b: Node = other  # type: ignore[assignment]
+        a: _Run = self
+        b: _Run = other  # of the same type as self, checked above
         while True:
-            if a.op != b.op or a.right != b.right:  # type: ignore[attr-defined]
+            if a.op != b.op or a.right != b.right:
                 return False
-            a, b = a.left, b.left  # type: ignore[attr-defined]
-            kind = type(a)
-            if kind is not type(b):
+            x, y = a.left, b.left
+            if type(x) is not Binary and type(x) is not Logical:
+                return type(x) is type(y) and x == y
+            if type(y) is not type(x):
                 return False
-            if kind is not Binary and kind is not Logical:
-                return a == b
+            a, b = x, y
 
     def __hash__(self) -> int:
         first, links = chain(self)
@@ -141,8 +141,8 @@ def chain(node: _Run) -> tuple[Node, list[Binary | Logical]]:
     links: list[Binary | Logical] = []
     first: Node = node
     while type(first) is Binary or type(first) is Logical:
-        links.append(first)  # type: ignore[arg-type]
-        first = first.left  # type: ignore[attr-defined]
+        links.append(first)
+        first = first.left
     links.reverse()
     return first, links
 
@@ -201,8 +201,8 @@ def nesting(node: Node) -> int:
         n, level = stack.pop()
         deepest = max(deepest, level)
         if type(n) is Binary or type(n) is Logical:
-            stack.append((n.left, level))  # type: ignore[attr-defined]
-            stack.append((n.right, level + 1))  # type: ignore[attr-defined]
+            stack.append((n.left, level))
+            stack.append((n.right, level + 1))
         elif isinstance(n, Unary):
             stack.append((n.operand, level + 1))
         elif isinstance(n, Compare):

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import cast
 
 from sce.expr.errors import ExprEvalError
 from sce.expr.values import (
@@ -85,16 +86,16 @@ def describe_param(spec: str) -> str:
 
 
 def _whole(value: int | float, what: str) -> int:
-    if type(value) is float:
-        if not value.is_integer():
-            raise ExprEvalError(f"{what} must be a whole number, not {value}")
-        return int(value)
-    return value  # type: ignore[return-value]
+    if isinstance(value, int):
+        return value
+    if not value.is_integer():
+        raise ExprEvalError(f"{what} must be a whole number, not {value}")
+    return int(value)
 
 
 def _numbers(budget: Budget, name: str, args: tuple[object, ...]) -> list[int | float]:
     one_list = len(args) == 1 and kind_of(args[0]) == "list"
-    values: list[object] | tuple[object, ...] = args[0] if one_list else args  # type: ignore[assignment]
+    values = cast("list[object]", args[0]) if one_list else args
     if not values:
         raise ExprEvalError(f"{name} of an empty list has no value")
     if len(values) > MAX_LIST:
@@ -103,7 +104,7 @@ def _numbers(budget: Budget, name: str, args: tuple[object, ...]) -> list[int | 
     for v in values:
         if kind_of(v) != "number":
             raise ExprEvalError(f"{name} needs numbers, got {describe(kind_of(v))}")
-    return list(values)  # type: ignore[arg-type]
+    return cast("list[int | float]", list(values))
 
 
 def _min(budget: Budget, *args: object) -> int | float:
@@ -142,7 +143,7 @@ def _abs(budget: Budget, value: int | float) -> int | float:
 
 
 def _number(budget: Budget, value: str | int | float) -> int | float:
-    if type(value) is not str:
+    if not isinstance(value, str):
         return value
     budget.chars(len(value))
     text = value.strip()

@@ -31,6 +31,7 @@ Semantics, as flow authors see them:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from sce.expr.ast import Binary, Call, Compare, Index, ListLit, Literal, Logical, Node, Unary, Var
 from sce.expr.errors import (
@@ -82,7 +83,7 @@ def evaluate(
     # Every node's value is plain data at the top (variables and items are checked when read),
     # so only what can be large needs a look.
     kind = type(value)
-    if kind is list or kind is dict or (kind is str and len(value) > MAX_RESULT_CHARS):  # type: ignore[arg-type]
+    if kind is list or kind is dict or (kind is str and len(cast(str, value)) > MAX_RESULT_CHARS):
         try:
             check_result(value)
         except ExprEvalError as e:
@@ -169,7 +170,7 @@ def _unary(ev: Evaluator, node: Unary) -> object:
     kind = _kind(value, node)
     if kind != "number":
         raise ExprEvalError(f"'-' needs a number, not {describe(kind)}", node.col, node.end)
-    return check_number(-value)  # type: ignore[operator]
+    return check_number(-cast("int | float", value))
 
 
 def _truthy(value: object, node: Node) -> bool:
@@ -213,13 +214,15 @@ def _chain(ev: Evaluator, node: Binary | Logical) -> object:
     """
     links: list[Binary | Logical] = [node]
     first: Node = node.left
-    while type(first) in _RUNS:
+    while type(first) is Binary or type(first) is Logical:
         ev.step(first)
-        links.append(first)  # type: ignore[arg-type]
-        first = first.left  # type: ignore[attr-defined]
+        links.append(first)
+        first = first.left
     value = ev.run(first)
     for link in reversed(links):
-        if type(link) is Logical:
+        if type(link) is Binary:
+            value = _operate(ev, link, value, ev.run(link.right))
+        else:
             truth = _truthy(value, link)
             if link.op == "and" and not truth:
                 value = False
@@ -227,8 +230,6 @@ def _chain(ev: Evaluator, node: Binary | Logical) -> object:
                 value = True
             else:
                 value = _truthy(ev.run(link.right), link)
-        else:
-            value = _operate(ev, link, value, ev.run(link.right))  # type: ignore[arg-type]
     return value
 
 
@@ -246,19 +247,18 @@ def _arithmetic(budget: Budget, op: str, a: object, b: object) -> object:
     ka, kb = kind_of(a), kind_of(b)
     if ka != "number" or kb != "number":
         if op == "+":
-            if ka == kb == "string":
-                size = len(a) + len(b)  # type: ignore[arg-type]
+            if type(a) is str and type(b) is str:
+                size = len(a) + len(b)
                 if size > MAX_TEXT:
                     raise ExprEvalError(f"the text is too long (more than {MAX_TEXT:,} characters)")
                 budget.left -= size  # Budget.chars, inlined: joining texts is common
                 budget.work += size
                 if budget.left < 0:
                     raise budget.exhausted()
-                return a + b  # type: ignore[operator]
+                return a + b
             raise ExprEvalError(add_message(ka, kb))
         raise ExprEvalError(arithmetic_message(op, ka, kb))
-    x: float = a  # type: ignore[assignment]
-    y: float = b  # type: ignore[assignment]
+    x, y = cast(float, a), cast(float, b)
     if op == "+":
         return check_number(x + y)
     if op == "-":
@@ -287,24 +287,25 @@ def _comparison(budget: Budget, op: str, a: object, b: object) -> bool:
     ka, kb = kind_of(a), kind_of(b)
     if op in ("in", "not in"):
         if kb == "list":
-            items: list[object] = b  # type: ignore[assignment]
+            items = cast("list[object]", b)
             if len(items) > MAX_LIST:
                 raise ExprEvalError(f"the list is too long (more than {MAX_LIST:,} items)")
             found = any(equal(a, item, budget) for item in items)
         elif kb == "string":
             if ka != "string":
                 raise ExprEvalError(f"'{op}' on text needs text on the left, not {describe(ka)}")
-            budget.chars(len(b))  # type: ignore[arg-type]
-            found = a in b  # type: ignore[operator]
+            text = cast(str, b)
+            budget.chars(len(text))
+            found = cast(str, a) in text
         else:
             raise ExprEvalError(in_message(op, kb))
         return found if op == "in" else not found
     if ka != kb or ka not in ("number", "string"):
         raise ExprEvalError(order_message(op, ka, kb))
-    x: float = a  # type: ignore[assignment]
-    y: float = b  # type: ignore[assignment]
     if ka == "string":
-        budget.chars(min(len(a), len(b)))  # type: ignore[arg-type]
+        budget.chars(min(len(cast(str, a)), len(cast(str, b))))
+    # Two numbers or two texts: the operators below work alike on both.
+    x, y = cast(float, a), cast(float, b)
     if op == "<":
         return x < y
     if op == "<=":
@@ -358,17 +359,17 @@ def _index(ev: Evaluator, node: Index) -> object:
             raise ExprEvalError(
                 f"a field name must be text, not {describe(kk)}", node.index.col, node.index.end
             )
-        value = dict.get(target, key)  # type: ignore[call-overload]
+        value = dict.get(cast("dict[str, object]", target), cast(str, key))
         _kind(value, node)
         return value
     if kt not in ("list", "string"):
         raise ExprEvalError(f"cannot take an item of {describe(kt)}", node.col, node.end)
-    if kk != "number" or (type(key) is float and not key.is_integer()):  # type: ignore[union-attr]
+    if kk != "number" or (type(key) is float and not key.is_integer()):
         raise ExprEvalError(
             f"a position must be a whole number, not {describe(kk)}", node.index.col, node.index.end
         )
-    seq: list[object] | str = target  # type: ignore[assignment]
-    pos = int(key)  # type: ignore[call-overload]
+    seq = cast("list[object] | str", target)
+    pos = int(cast(float, key))
     if not -len(seq) <= pos < len(seq):
         return None
     value = seq[pos]
@@ -376,14 +377,15 @@ def _index(ev: Evaluator, node: Index) -> object:
     return value
 
 
-_DISPATCH: dict[type, Callable[[Evaluator, object], object]] = {
-    Literal: _literal,  # type: ignore[dict-item]
-    Var: _var,  # type: ignore[dict-item]
-    ListLit: _list,  # type: ignore[dict-item]
-    Unary: _unary,  # type: ignore[dict-item]
-    Logical: _logical,  # type: ignore[dict-item]
-    Binary: _binary,  # type: ignore[dict-item]
-    Compare: _compare,  # type: ignore[dict-item]
-    Call: _call,  # type: ignore[dict-item]
-    Index: _index,  # type: ignore[dict-item]
+#: Each node type's handler; ``Any`` is the node, of the type its handler is keyed by.
+_DISPATCH: dict[type[Node], Callable[[Evaluator, Any], object]] = {
+    Literal: _literal,
+    Var: _var,
+    ListLit: _list,
+    Unary: _unary,
+    Logical: _logical,
+    Binary: _binary,
+    Compare: _compare,
+    Call: _call,
+    Index: _index,
 }

@@ -153,7 +153,7 @@ class _Checker:
         kind = self.visit(first)
         for link in links:
             right = self.visit(link.right)
-            kind = "bool" if type(link) is Logical else self.binary(link, kind, right)  # type: ignore[arg-type]
+            kind = self.binary(link, kind, right) if type(link) is Binary else "bool"
         return kind
 
     def var(self, node: Var) -> str:

@@ -25,6 +25,8 @@ A list that holds the same list several times counts it every time: that is its 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sized
+from typing import cast
 
 from sce.expr.errors import ExprEvalError, ExprLimitError
 
@@ -151,16 +153,16 @@ def check_text(text: str) -> str:
 
 def format_number(value: int | float) -> str:
     """How a number is said: ``2.0`` is ``2``, ``0.1 + 0.2`` is ``0.3`` (ten decimals at most)."""
-    if type(value) is int:
-        if not -MAX_INT <= value <= MAX_INT:
+    if type(value) is float:
+        if not math.isfinite(value):
             raise ExprEvalError("the number is too large to say")
-        return str(value)
-    if not math.isfinite(value):
+        if value.is_integer():
+            return str(int(value))
+        text = f"{value:.10f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    if not -MAX_INT <= value <= MAX_INT:
         raise ExprEvalError("the number is too large to say")
-    if value.is_integer():
-        return str(int(value))
-    text = f"{value:.10f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return str(value)
 
 
 def to_text(value: object, budget: Budget | None = None) -> str:
@@ -170,15 +172,15 @@ def to_text(value: object, budget: Budget | None = None) -> str:
     """
     kind = kind_of(value)
     if kind == "string":
-        return value  # type: ignore[return-value]
+        return cast(str, value)
     if kind == "number":
-        return format_number(value)  # type: ignore[arg-type]
+        return format_number(cast("int | float", value))
     if kind == "null":
         return ""
     if kind == "bool":
         return "true" if value else "false"
     if kind == "list":
-        return join_texts(value, ", ", budget)  # type: ignore[arg-type]
+        return join_texts(cast("list[object]", value), ", ", budget)
     raise ExprEvalError("an object cannot be turned into text; pick one of its fields, e.g. x.name")
 
 
@@ -210,7 +212,7 @@ def truthy(value: object) -> bool:
         return False
     if kind in ("bool", "number"):
         return value != 0
-    return len(value) > 0  # type: ignore[arg-type]
+    return len(cast(Sized, value)) > 0  # a text, a list or an object
 
 
 def equal(a: object, b: object, budget: Budget, depth: int = 0) -> bool:
@@ -222,8 +224,8 @@ def equal(a: object, b: object, budget: Budget, depth: int = 0) -> bool:
     ka = _KINDS.get(type(a)) or kind_of(a)  # kind_of raises for anything but plain data
     kb = _KINDS.get(type(b)) or kind_of(b)
     cost = ITEM_COST
-    if ka == "string" and kb == "string" and len(a) == len(b):  # type: ignore[arg-type]
-        cost += len(a) * CHAR_COST  # type: ignore[arg-type]
+    if type(a) is str and type(b) is str and len(a) == len(b):
+        cost += len(a) * CHAR_COST
     budget.left -= cost
     budget.work += cost
     if budget.left < 0:
@@ -235,8 +237,8 @@ def equal(a: object, b: object, budget: Budget, depth: int = 0) -> bool:
     if ka != kb:
         return False
     if ka == "list":
-        la: list[object] = a  # type: ignore[assignment]
-        lb: list[object] = b  # type: ignore[assignment]
+        la = cast("list[object]", a)
+        lb = cast("list[object]", b)
         if len(la) != len(lb):
             return False
         depth += 1
@@ -247,8 +249,8 @@ def equal(a: object, b: object, budget: Budget, depth: int = 0) -> bool:
             return True
         return False
     if ka == "object":
-        da: dict[object, object] = a  # type: ignore[assignment]
-        db: dict[object, object] = b  # type: ignore[assignment]
+        da = cast("dict[object, object]", a)
+        db = cast("dict[object, object]", b)
         if len(da) != len(db):
             return False
         depth += 1
@@ -269,7 +271,7 @@ def check_result(value: object) -> None:
     """
     kind = _KINDS.get(type(value))
     if kind == "string":
-        if len(value) > MAX_RESULT_CHARS:  # type: ignore[arg-type]
+        if len(cast(str, value)) > MAX_RESULT_CHARS:
             raise ExprEvalError(_too_big(f"{MAX_RESULT_CHARS:,} characters"))
         return
     if kind != "list" and kind != "object":
@@ -280,21 +282,21 @@ def check_result(value: object) -> None:
     for _ in range(MAX_NESTING):
         deeper: list[object] = []
         for container in level:
-            items += len(container)  # type: ignore[arg-type]
+            items += len(cast(Sized, container))  # a list or an object
             if items > MAX_RESULT_ITEMS:
                 raise ExprEvalError(_too_big(f"{MAX_RESULT_ITEMS:,} list items"))
             if type(container) is dict:
-                values: list[object] | object = dict.values(container)
+                values: Iterable[object] = dict.values(container)
                 for key in container:
                     if type(key) is not str:
                         raise ExprEvalError("an object's field names must be text")
                     chars += len(key)
             else:
-                values = container
-            for item in values:  # type: ignore[attr-defined]
+                values = cast("list[object]", container)
+            for item in values:
                 t = type(item)
                 if t is str:
-                    chars += len(item)
+                    chars += len(cast(str, item))
                 elif t is list or t is dict:
                     deeper.append(item)
                 elif t not in _KINDS:

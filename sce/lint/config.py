@@ -18,6 +18,7 @@ import fnmatch
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import cast
 
 from sce.errors import ConfigError
 from sce.lint.rule import by_name_or_code
@@ -125,7 +126,7 @@ def settings_from(
         if problem is not None:
             raise ConfigError(f"{where}: {problem}")
         if f.name == "speech_rate":
-            value = {**DEFAULT_SPEECH_RATE, **value}  # type: ignore[dict-item]
+            value = {**DEFAULT_SPEECH_RATE, **cast("dict[str, float]", value)}  # _problem vetted it
         setattr(settings, f.name, value)
     return settings
 

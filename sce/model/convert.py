@@ -12,12 +12,16 @@ import types
 import typing
 from collections.abc import Callable
 from functools import cache
+from typing import Any, TypeVar
 
 from sce.model.flow import Flow, Variable
 from sce.model.nodes import NODE_TYPES, Node
 
-Decoder = Callable[[object], object]
-Encoder = Callable[[object], object]
+#: Each takes a value of the shape its field's type hint says (the schema checked it), so `Any`.
+Decoder = Callable[[Any], object]
+Encoder = Callable[[Any], object]
+
+_T = TypeVar("_T")
 
 _MISSING = dataclasses.MISSING
 
@@ -65,7 +69,7 @@ def _codec(hint: object) -> tuple[Decoder, Encoder]:
             lambda v: {k: dec(x) for k, x in v.items()},
             lambda v: {k: enc(x) for k, x in v.items()},
         )
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return (lambda v: _decode(hint, v)), _encode
     if hint is float:
         return _identity, _number
@@ -97,10 +101,10 @@ def _fields(cls: type) -> tuple[_Field, ...]:
     return tuple(out)
 
 
-def _decode(cls: type, data: object) -> object:
+def _decode(cls: type[_T], data: object) -> _T:
     assert isinstance(data, dict)
     kwargs = {}
-    for f in _fields(cls):
+    for f in _fields(cls):  # type: ignore[arg-type]  # mypy#11470: a class is Hashable
         if f.key in data:
             kwargs[f.attr] = f.decode(data[f.key])
     return cls(**kwargs)
@@ -116,7 +120,7 @@ def _is_default(f: _Field, value: object) -> bool:
 
 def _encode(obj: object) -> dict[str, object]:
     out: dict[str, object] = {}
-    for f in _fields(type(obj)):
+    for f in _fields(type(obj)):  # type: ignore[arg-type]  # mypy#11470: a class is Hashable
         value = getattr(obj, f.attr)
         if not _is_default(f, value):
             out[f.key] = f.encode(value)
@@ -129,9 +133,7 @@ JSON_KEYS = {"return_": "return"}
 
 def node_from_data(data: dict[str, object]) -> Node:
     cls = NODE_TYPES[str(data["type"])]
-    node = _decode(cls, data)
-    assert isinstance(node, Node)
-    return node
+    return _decode(cls, data)
 
 
 def node_to_data(node: Node) -> dict[str, object]:
@@ -146,8 +148,7 @@ def flow_from_data(data: dict[str, object]) -> Flow:
     assert isinstance(nodes, dict) and isinstance(variables, dict)
     rest = {k: v for k, v in data.items() if k not in ("nodes", "variables", "$schema")}
     flow = _decode(Flow, rest)
-    assert isinstance(flow, Flow)
-    flow.variables = {name: _decode(Variable, v) for name, v in variables.items()}  # type: ignore[misc]
+    flow.variables = {name: _decode(Variable, v) for name, v in variables.items()}
     flow.nodes = {nid: node_from_data(n) for nid, n in nodes.items()}
     return flow
 

@@ -6,7 +6,7 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 SCHEMA: dict[str, Any] = json.loads(
     resources.files("sce.schema").joinpath("flow.schema.json").read_text(encoding="utf-8")
@@ -52,5 +52,5 @@ def resolve(ref: str) -> object:
     node: object = SCHEMA
     for part in ref[2:].split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
-        node = node[int(part)] if isinstance(node, list) else node[part]  # type: ignore[index]
+        node = node[int(part)] if isinstance(node, list) else cast("dict[str, object]", node)[part]
     return node

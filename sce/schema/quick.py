@@ -142,10 +142,10 @@ def _is_number(value: object) -> bool:
 def _number_tests(schema: dict[str, Any]) -> Iterator[Callable[[object], bool]]:
     if "minimum" in schema:
         least = schema["minimum"]
-        yield lambda v: not _is_number(v) or v >= least  # type: ignore[operator]
+        yield lambda v: not _is_number(v) or v >= least
     if "maximum" in schema:
         most = schema["maximum"]
-        yield lambda v: not _is_number(v) or v <= most  # type: ignore[operator]
+        yield lambda v: not _is_number(v) or v <= most
 
 
 def _array_tests(schema: dict[str, Any]) -> Iterator[Callable[[object], bool]]:

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from sce.compiler import CompiledFlow, compile_flow
-from sce.compiler.ir import Expression, Template
+from sce.compiler.ir import Expression, IRError, Template
 from sce.errors import CompileError
 from sce.loader import load_text
 
@@ -112,6 +112,13 @@ def test_a_tampered_compiled_flow_is_refused() -> None:
     data["states"]["main"]["on"]["key:1"] = "bye"
     with pytest.raises(Exception, match="version does not match"):
         CompiledFlow.from_data(data)
+
+
+def test_a_damaged_compiled_flow_is_refused_as_damaged_not_as_bad_json() -> None:
+    data = json.loads(compile_flow(flow()).to_json())
+    data["states"]["main"]["params"] = "ab"  # JSON, but no state's parameters
+    with pytest.raises(IRError, match="damaged"):
+        CompiledFlow.from_json(json.dumps(data))
 
 
 def test_errors_stop_compilation_with_every_diagnostic() -> None:

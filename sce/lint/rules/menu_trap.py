@@ -55,8 +55,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     suspects = [
         (nid, node)
         for nid, node in ctx.nodes_of(Menu)
-        if isinstance(node, Menu)
-        and node.repeat_key is None
+        if node.repeat_key is None
         and not any(c.next == nid or c.next in to_agent for c in node.choices)
     ]
     back = _lead_back(ctx, [nid for nid, _ in suspects])

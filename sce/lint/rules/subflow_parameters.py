@@ -41,8 +41,6 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
                       outputs { ok = "verified" }, next -> menu, error -> agent }
     """
     for nid, node in ctx.nodes_of(Subflow):
-        if not isinstance(node, Subflow):
-            continue
         child = ctx.project.get(node.flow)
         if child is None:
             continue

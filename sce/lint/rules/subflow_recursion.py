@@ -30,7 +30,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     **Use instead:** go back to the node that asks, `next -> ask_account`, inside `identify`.
     """
     me = ctx.flow.flow
-    calls = [(nid, n) for nid, n in ctx.nodes_of(Subflow) if isinstance(n, Subflow)]
+    calls = ctx.nodes_of(Subflow)
     if not calls:
         return
     toward_me = _next_hop_to(me, ctx.flow, ctx.project)
@@ -69,10 +69,10 @@ def _next_hop_to(me: str, flow: Flow, project: Mapping[str, Flow]) -> dict[str, 
         for node in current.nodes.values():
             if isinstance(node, Subflow):
                 callers.setdefault(node.flow, set()).add(current.flow)
-                callee = project.get(node.flow)
-                if callee is not None and node.flow not in seen:
+                called = project.get(node.flow)
+                if called is not None and node.flow not in seen:
                     seen.add(node.flow)
-                    todo.append(callee)
+                    todo.append(called)
     hop: dict[str, str] = {}
     queue = [me]
     for callee in queue:

@@ -45,7 +45,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     if len(names) > _SHOWN:
         known += f" and {len(names) - _SHOWN} more"
     for nid, node in ctx.nodes_of(Subflow):
-        if not isinstance(node, Subflow) or node.flow in project:
+        if node.flow in project:
             continue
         close = difflib.get_close_matches(node.flow, names, n=1, cutoff=0.8)
         hint = (
