@@ -39,7 +39,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -59,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.floor import sce_settings  # noqa: E402
-from tests.runtime.server.running import free_port, stop  # noqa: E402
+from tests.runtime.server.running import DidNotStart, free_port, server  # noqa: E402
 
 FLOW = "loop"
 TOKEN = "bench-auth-token-0123456789abcdef"
@@ -120,35 +119,12 @@ class Server:
 @contextmanager
 def serving(command: Sequence[str], port: int, env: dict[str, str], cwd: Path) -> Iterator[Server]:
     """Run `command` (a server on `port`) until the block ends, from when /healthz answers.
-    Exits with the server's log if it does not come up within 30 s."""
-    log = cwd / f"server-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env},
-            cwd=cwd,
-            start_new_session=True,
-        )
-    root = f"http://127.0.0.1:{port}/"
+    Exits with the server's log if it does not come up."""
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{' '.join(command)} did not start:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(root + "healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        yield Server(root, process.pid)
-    finally:
-        stop(process)
-
-
-# -- the load generator (in its own process) ----------------------------------------------------
+        with server(command, port, env, cwd=cwd) as running:
+            yield Server(running.url, running.process.pid)
+    except DidNotStart as e:
+        raise SystemExit(str(e)) from None
 
 
 def form(sid: str, **more: str) -> dict[str, str]:

@@ -33,15 +33,17 @@ class Running:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+class DidNotStart(AssertionError):
+    """The server exited, or did not answer /healthz within 30 s (the message has its log)."""
+
+
 @contextmanager
-def sce_serve(
-    args: Sequence[str], env: dict[str, str] | None = None, *, cwd: Path | None = None
+def server(
+    command: Sequence[str], port: int, env: dict[str, str] | None = None, *, cwd: Path | None = None
 ) -> Iterator[Running]:
-    """`sce serve ARGS --port FREE` until the block ends; fails with the server's log if it
-    does not answer /healthz within 30 s."""
-    port = free_port()
-    log = Path(tempfile.mkstemp(prefix="sce-serve-", suffix=".log")[1])
-    command = [sys.executable, "-m", "sce.cli", "serve", "--port", str(port), *args]
+    """Run `command` (a server on `port`, in a session of its own) until the block ends, from
+    when it answers /healthz; DidNotStart if it does not within 30 s."""
+    log = Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
@@ -60,18 +62,30 @@ def sce_serve(
         log.unlink(missing_ok=True)
 
 
+@contextmanager
+def sce_serve(
+    args: Sequence[str], env: dict[str, str] | None = None, *, cwd: Path | None = None
+) -> Iterator[Running]:
+    """`sce serve ARGS --port FREE` until the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "sce.cli", "serve", "--port", str(port), *args]
+    with server(command, port, env, cwd=cwd) as running:
+        yield running
+
+
 def _wait_healthy(running: Running) -> None:
+    command = " ".join(str(a) for a in running.process.args)  # type: ignore[union-attr]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if running.process.poll() is not None:
-            raise AssertionError(f"sce serve exited early:\n{running.output()}")
+            raise DidNotStart(f"{command} exited early:\n{running.output()[-3000:]}")
         try:
             if requests.get(running.url + "healthz", timeout=2).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    raise AssertionError(f"sce serve did not answer within 30 s:\n{running.output()}")
+    raise DidNotStart(f"{command} did not answer within 30 s:\n{running.output()[-3000:]}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
