@@ -160,32 +160,26 @@ def test_the_answers_urls_name_the_port_only_when_it_is_not_the_default(
     assert answer.next_url() == "http://localhost:8080/voice/balance/gather?asked=1"
 
 
+def delivered(client: FlaskClient, url: str, environ: dict[str, str]) -> Answer:
+    """A call's first webhook signed for `url`, as the server hands it over in `environ`."""
+    form = Phone().form(new_sid())
+    r = client.post(
+        url, data=form, headers={"X-Twilio-Signature": sign(url, form)}, environ_overrides=environ
+    )
+    return Answer(r.status_code, r.get_data(as_text=True))
+
+
 def test_a_request_without_a_host_header_is_checked_against_the_servers_own_name(
-    client: FlaskClient, service: Service
+    client: FlaskClient,
 ) -> None:
     """An HTTP/1.0 request may name no host: the server's name and port stand for it."""
-    sid, url = new_sid(), "http://localhost:8080/voice/balance"
-    form = Phone().form(sid)
-    r = client.post(
-        url,
-        data=form,
-        headers={"X-Twilio-Signature": sign(url, form)},
-        environ_overrides={"HTTP_HOST": ""},
-    )
-    assert r.status_code == 200 and b"Welcome to Example Bank." in r.data
-    assert service.calls.get(sid) is not None
+    answer = delivered(client, "http://localhost:8080/voice/balance", {"HTTP_HOST": ""})
+    assert answer.status == 200 and "Welcome to Example Bank." in answer.text
 
 
 def test_without_a_host_header_an_ipv6_server_is_named_in_brackets(client: FlaskClient) -> None:
-    url = "http://[::1]:8000/voice/balance"
-    form = Phone().form(new_sid())
-    r = client.post(
-        url,
-        data=form,
-        headers={"X-Twilio-Signature": sign(url, form)},
-        environ_overrides={"HTTP_HOST": "", "SERVER_NAME": "::1", "SERVER_PORT": "8000"},
-    )
-    answer = Answer(r.status_code, r.get_data(as_text=True))
+    server = {"HTTP_HOST": "", "SERVER_NAME": "::1", "SERVER_PORT": "8000"}
+    answer = delivered(client, "http://[::1]:8000/voice/balance", server)
     assert answer.status == 200
     assert 'action="http://[::1]:8000/voice/balance/gather?asked=1"' in answer.text
 
@@ -214,15 +208,8 @@ def test_a_host_header_that_names_no_host_is_refused_and_starts_no_call(
 
 def test_mounted_under_a_prefix_ending_in_a_slash_the_urls_have_one(client: FlaskClient) -> None:
     """A server told its mount point is `/ivr/` leaves the slash out of the path it gives."""
-    url = "http://localhost/ivr/voice/balance"
-    form = Phone().form(new_sid())
-    r = client.post(
-        url,
-        data=form,
-        headers={"X-Twilio-Signature": sign(url, form)},
-        environ_overrides={"SCRIPT_NAME": "/ivr/", "PATH_INFO": "voice/balance"},
-    )
-    answer = Answer(r.status_code, r.get_data(as_text=True))
+    mounted = {"SCRIPT_NAME": "/ivr/", "PATH_INFO": "voice/balance"}
+    answer = delivered(client, "http://localhost/ivr/voice/balance", mounted)
     assert answer.status == 200
     assert 'action="http://localhost/ivr/voice/balance/gather?asked=1"' in answer.text
 
