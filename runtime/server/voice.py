@@ -50,7 +50,7 @@ from runtime.prompts import sorry
 from runtime.server import turns, twiml
 from runtime.server.metrics import METRICS
 from runtime.server.service import WEBHOOK_BUDGET, Service
-from runtime.server.webhook import Webhook, number, read
+from runtime.server.webhook import Webhook, number, read, wsgi_bytes
 from runtime.session import Session
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class VoiceWebhooks:
 def webhook_path(environ: WSGIEnvironment) -> str:
     """The request's path under the app, decoded, with its leading slash (which the server
     leaves out when the app's mount point, SCRIPT_NAME, ends with one)."""
-    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+    path = wsgi_bytes(environ.get("PATH_INFO", "")).decode("utf-8", "replace")
     return path if path.startswith("/") else "/" + path
 
 

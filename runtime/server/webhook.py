@@ -101,7 +101,7 @@ def read(
     sid = form.get("CallSid", "")
     if not _SID.fullmatch(sid):
         return Refusal(400, "malformed", "the form has no valid CallSid")
-    query = parse_form(environ.get("QUERY_STRING", "").encode("latin-1")) or Params()
+    query = parse_form(wsgi_bytes(environ.get("QUERY_STRING", ""))) or Params()
     firsts = {name: values[0] for name, values in query.items()}
     asked = asked_of(firsts.get("asked", ""))
     if needs_asked and asked is None:
@@ -134,16 +134,25 @@ def requested_url(environ: Mapping[str, Any]) -> tuple[str, str] | None:
         origin = f"{scheme}://{host['name']}"
     else:
         origin = f"{scheme}://{host['name']}:{port}"
-    prefix = quote(environ.get("SCRIPT_NAME", "").rstrip("/").encode("latin-1"))
+    prefix = quote(wsgi_bytes(environ.get("SCRIPT_NAME", "").rstrip("/")))
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not target.startswith("/"):  # none, or the request line's absolute form
         parts = urlsplit(target)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
     if not target.startswith("/"):
         query = environ.get("QUERY_STRING", "")
-        path = quote(("/" + environ.get("PATH_INFO", "").lstrip("/")).encode("latin-1"))
+        path = quote(wsgi_bytes("/" + environ.get("PATH_INFO", "").lstrip("/")))
         target = prefix + path + (f"?{query}" if query else "")
     return origin + target, f"{origin}{prefix}/"
+
+
+def wsgi_bytes(text: str) -> bytes:
+    """The bytes of a WSGI environ string (PEP 3333: bytes as latin-1), or of one that a
+    server decoded from UTF-8 already, against the rule."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 #: A Host header: a name, an IPv4 address or an [IPv6] one, and a port.

@@ -22,6 +22,7 @@ import pytest
 import redis
 from flask import Flask, request
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from runtime import events as ev
 from runtime.config import RuntimeConfig
@@ -181,6 +182,17 @@ def test_a_post_to_no_webhook_gets_404_and_the_call_goes_on(
     answer = phone.post(f"{path}?asked=1", phone.form(sid, Digits="1"))
     assert answer.status == 404 and answer.root is None
     assert service.calls.get(sid) is before
+
+
+def test_a_path_a_server_decoded_against_the_wsgi_rule_still_reaches_the_webhooks(
+    app: Flask,
+) -> None:
+    """PEP 3333 has the path as bytes in latin-1; a server that decoded UTF-8 itself (a flow
+    named in Chinese) still gets the webhooks' answer, not an error."""
+    environ = EnvironBuilder(path="/voice/x", method="GET").get_environ()
+    environ["PATH_INFO"] = "/voice/菜单"
+    _, status, headers = run_wsgi_app(app, environ, buffered=True)
+    assert status.startswith("405") and headers["Allow"] == "POST"  # theirs: POSTs only
 
 
 def test_a_webhook_is_only_ever_posted(client: FlaskClient) -> None:
