@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from runtime.config import RuntimeConfig, load_config
@@ -47,7 +49,8 @@ def create_app(
     app = Flask("sce", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_API_BYTES
     app.config[TOKEN_KEY] = config.api_token
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Chinese prompts as they are written
     service = service or Service.open(config, watch=watch)
     app.extensions["sce"] = service
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
@@ -90,9 +93,11 @@ class _Served:
         self.header = ("X-Served-By", f"{socket.gethostname()}:{os.getpid()}")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> object:
+        def start(
+            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
+        ) -> Callable[[bytes], object]:
             headers.append(self.header)
-            return start_response(status, headers, exc_info)  # type: ignore[arg-type]
+            return start_response(status, headers, exc_info)
 
         app = self.voice if webhook_path(environ).startswith(PREFIX) else self.app
-        return app(environ, start)  # type: ignore[arg-type]
+        return app(environ, start)

@@ -65,6 +65,11 @@ def test_the_list_has_every_bundled_flow_with_its_etag(client: FlaskClient) -> N
     assert hotline["etag"] == read(client, "hotline")[1]
 
 
+def test_chinese_prompts_come_back_as_written_not_escaped(client: FlaskClient) -> None:
+    r = client.get("/api/flows/hotline")
+    assert r.status_code == 200 and "欢迎致电示例热线。".encode() in r.data
+
+
 def test_two_editors_save_with_one_etag_and_the_second_gets_the_current_revision(
     client: FlaskClient, writer: dict[str, str], flows_dir: Path
 ) -> None:
