@@ -56,6 +56,8 @@ def create_app(
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
     app.extensions["sce.flows"] = service.flows
     app.extensions["sce.settings"] = service.registry.settings
+    # Middleware goes in by replacing `wsgi_app` (Flask's documented way, which mypy calls
+    # assigning to a method).
     app.wsgi_app = _Served(app.wsgi_app, VoiceWebhooks(service))  # type: ignore[method-assign]
     if config.trust_forwarded:  # first, so that the webhooks see the proxy's URL too
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
