@@ -11,7 +11,9 @@ run: setup
 	$(BIN)/sce lint flows/
 	$(BIN)/sce call --script flows/
 	@echo "The runtime server on the bundled flows (business systems answered by flows/systems.http.yaml)."
-	@echo "Point a Twilio number at POST http://HOST:8000/voice/balance; edit flows/*.flow: it redeploys."
+	@echo "Edit a file in flows/: it redeploys. API reads, /healthz and /metrics work at once."
+	@echo "Webhooks need TWILIO_AUTH_TOKEN (try one: sce webhook balance); API writes need SCE_API_TOKEN."
+	@echo "The README's first section says how, and how to reach the server from Twilio."
 	$(BIN)/sce serve --flows flows --http flows/systems.http.yaml
 
 test: setup
@@ -25,3 +27,14 @@ bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/reload.py
 	$(BIN)/python bench/webhook.py
+
+# Scale-out on a laptop: two workers sharing a throwaway Redis (started on a free port, saving
+# nothing, stopped when the server stops, Ctrl-C included). Extra serve options: ARGS="--port 8001".
+.PHONY: run-redis
+run-redis: setup
+	$(BIN)/python scripts/run_redis.py $(ARGS)
+
+# docs/reference.md from the flow schema (tests/schema/test_reference.py says when it is stale).
+.PHONY: docs
+docs: setup
+	$(BIN)/python -m sce.schema.reference docs/reference.md

@@ -21,6 +21,10 @@ class UnknownCall(RuntimeFault):
     """No session for this call id (never started, finished and expired, or abandoned)."""
 
 
+class WrongFlow(RuntimeFault):
+    """A webhook names a call that belongs to another flow than the one in its URL."""
+
+
 class UnknownFlow(RuntimeFault, LookupError):
     """No deployed flow (or no such version) under this id. A LookupError too: the engine,
     asking for a subflow's pinned version, takes the error path on any failed lookup."""

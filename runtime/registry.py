@@ -182,7 +182,8 @@ class Registry:
         file again unless its last record from that file has the same content."""
         source = source or loaded.path
         outcome = build(loaded, self.settings)
-        flow_id = loaded.flow.flow if loaded.flow is not None else None
+        model = loaded.lint_model  # a flow refused for schema errors still names its flow
+        flow_id = model.flow if model is not None else None
         if outcome.errors or outcome.compiled is None:
             previous = self._current.get(flow_id or "")
             return self._record(
@@ -310,8 +311,13 @@ class Registry:
             who = result.who or "-"
             log.info("deploy of %s: %s %s by %s", result.flow, result.result, version, who)
         else:
-            errors = len(cast(list[str], record["errors"]))
-            log.warning("deploy of %s refused: %d error(s)", result.source or result.flow, errors)
+            errors = cast(list[str], record["errors"])
+            log.warning(
+                "deploy of %s refused: %d error(s); the live version stays\n%s",
+                result.source or result.flow,
+                len(errors),
+                "\n".join(f"  {line}" for line in errors),
+            )
         for observer in self.observers:
             try:
                 observer(result)

@@ -155,17 +155,15 @@ class Simulator:
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | Path], **options: object) -> Simulator:
-        """A simulator with every flow under `paths` deployed (a .json and .flow twin once).
-        Refused flows raise DeployRefused with all their diagnostics, to print like `sce lint`;
-        a path that holds no flows raises FileNotFoundError."""
+        """A simulator with every flow under `paths` deployed. Refused flows raise
+        DeployRefused with all their diagnostics, to print like `sce lint`; a path that holds no
+        flows raises FileNotFoundError."""
         sim = cls(**cast(dict[str, Any], options))  # the constructor's keywords, checked there
         files, problems = collect_files(paths, sim.registry.settings or Settings())
         if problems:
             raise FileNotFoundError("; ".join(problems))
         refused: list[DeployResult] = []
-        for path in sorted(files, key=lambda p: (p.stem, p.suffix != ".json")):
-            if path.stem in sim.registry.current_versions():
-                continue  # the .flow twin of a .json already deployed
+        for path in sorted(files):
             result = sim.deploy(path)
             if not result.ok:
                 refused.append(result)

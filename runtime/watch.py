@@ -48,8 +48,7 @@ def deploy_folder(
     registry: Registry, folder: str | Path, *, who: str = "startup", skip: Skip | None = None
 ) -> list[DeployResult]:
     """Deploy the flow files of `folder` that changed since they were last deployed (all of
-    them the first time), but those `skip` names. A restart thus keeps a rollback made since,
-    and a flow's .json and .flow twins, which compile to the same version, deploy once."""
+    them the first time), but those `skip` names. A restart thus keeps a rollback made since."""
     files, problems = collect_files([folder], registry.settings or Settings())
     for problem in problems:
         log.error("%s", problem)
@@ -68,7 +67,8 @@ def deploy_to_folder(
     source = Path(path)
     loaded = load_path(source)
     outcome = build(loaded, settings)
-    flow_id = loaded.flow.flow if loaded.flow is not None else None
+    model = loaded.lint_model  # a flow refused for schema errors still names its flow
+    flow_id = model.flow if model is not None else None
     if outcome.errors or outcome.compiled is None:
         return DeployResult(flow_id, REFUSED, diagnostics=outcome.diagnostics, who=who)
     target = Path(folder) / source.name

@@ -1,7 +1,8 @@
-"""The canonical texts of a flow: JSON as the designer saves it, and DSL.
+"""The canonical texts of a flow, JSON and DSL, as `sce fmt` and `sce convert` print them.
 
-`sce fmt` and `sce convert` print these; the designer's save goes through `to_json` too, so a
-flow saved from the browser and one formatted on the command line are byte for byte the same.
+A save through the API is not canonical: it keeps the document as the client sent it, so that
+it changes only what changed (`sce.flowdoc.render`); a file `sce fmt` left is saved back the
+same when nothing changed.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from sce import canonical
 from sce.diagnostics import Diagnostic
+from sce.dsl import Comments, parse_dsl, print_dsl
 from sce.errors import BadFlowDocument
 from sce.jsontext import to_json, unwritable
 from sce.loader import MAX_FREE_DEPTH, LoadedFlow, load_data
@@ -43,16 +43,46 @@ def flow_id_of(document: object) -> str:
     return flow_id
 
 
-def render(document: dict[str, object]) -> tuple[str, LoadedFlow]:
-    """The text to write for a document (canonical if it is a sound flow), and how it loads."""
+def render(
+    document: dict[str, object],
+    fmt: str = "json",
+    *,
+    comments: Comments | None = None,
+    indent: int = 2,
+) -> tuple[str, LoadedFlow]:
+    """The text to write for a document in the form of its file (`json` or `flow`), and how it
+    loads.
+
+    The text holds the document as it came, keys in its order and every value as given (not
+    the canonical form, which drops defaults and orders keys its own way): a client that read a
+    flow, changed one prompt and saved it back changes one line of the file. `comments` are
+    those of the DSL file being replaced, kept where their places still exist; `indent` that of
+    the JSON file being replaced.
+    """
     problem = unwritable(document, MAX_DEPTH)
     if problem is not None:
         raise bad_document(problem[1], problem[0])
     loaded = load_data(document)
-    if loaded.flow is not None:
-        ref = document.get("$schema")
-        return canonical.to_json(loaded.flow, ref if isinstance(ref, str) else None), loaded
-    return to_json(document), loaded
+    if fmt == "json":
+        return to_json(document, indent), loaded
+    return _dsl(document, comments), loaded
+
+
+def _dsl(document: dict[str, object], comments: Comments | None) -> str:
+    """The document as DSL, or BadFlowDocument when the DSL cannot hold it as it is (a draft
+    whose shape is too far from a flow's for the DSL's blocks)."""
+    try:
+        text = print_dsl(document, comments)
+        parsed = parse_dsl(text)
+    except Exception:  # the printer walks data of any shape; whatever trips it, it cannot
+        parsed = None
+    if parsed is None or parsed.data != document:
+        raise bad_document(
+            "this flow is kept as DSL (a .flow file), which cannot hold this draft as it is; "
+            "fix its shape (see the diagnostics of POST /api/lint) and save again",
+            "",
+        )
+    return text
 
 
 def bad_document(message: str, ptr: str) -> BadFlowDocument:

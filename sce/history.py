@@ -57,13 +57,11 @@ class StoredFlow:
     author: str
     time: str
     message: str
-    #: The working files present: "json", "flow" or both.
+    #: The form of the working file: ("json",) or ("flow",); both when a twin is in the way
+    #: (an error, SCE004, among the diagnostics).
     formats: tuple[str, ...]
     #: Why the flow is not sound (drafts may be saved with errors).
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: A `.flow` twin exists that says something else than the JSON (a draft with errors was
-    #: saved, so the twin could not be rewritten).
-    twin_stale: bool = False
 
     @property
     def ok(self) -> bool:

@@ -131,10 +131,20 @@ def unwritable(value: object, max_depth: int | None = None) -> tuple[str, str] |
     return None
 
 
-def to_json(data: object) -> str:
+def to_json(data: object, indent: int = 2) -> str:
     """`data` as the project's JSON files hold it: indented by 2, UTF-8 as is (Chinese prompts
     stay readable), ending with a newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+
+
+_FIRST_INDENT = re.compile(r"\n( +)\S")
+
+
+def indent_of(text: str) -> int:
+    """The indent of a JSON text's first indented line (2 when it has none), so that a file
+    written again keeps the indent its author chose."""
+    m = _FIRST_INDENT.search(text)
+    return len(m.group(1)) if m and len(m.group(1)) <= 8 else 2
 
 
 def has_surrogate(value: object) -> bool:

@@ -18,6 +18,7 @@ from sce.dsl import Comments, parse_dsl
 from sce.dsl.comments import noqa_codes
 from sce.dsl.comments import scan as scan_comments
 from sce.model import Flow, flow_from_data
+from sce.partial import Partial, partial_model
 from sce.schema import validate
 from sce.source import Source
 
@@ -41,6 +42,9 @@ class LoadedFlow:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: The DSL's noqa comments: line → codes (an empty set means every code).
     noqa_lines: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: When schema errors keep `flow` None but lie inside single nodes or variables: the model
+    #: of the sound parts, for the linter only (`sce.partial`); never compiled, deployed or saved.
+    partial: Partial | None = None
 
     @property
     def path(self) -> str | None:
@@ -49,6 +53,13 @@ class LoadedFlow:
     @property
     def ok(self) -> bool:
         return self.flow is not None
+
+    @property
+    def lint_model(self) -> Flow | None:
+        """What the lint rules check: the flow, or else the partial model of its sound parts."""
+        if self.flow is not None:
+            return self.flow
+        return self.partial.flow if self.partial is not None else None
 
 
 def format_of(path: str | Path) -> str | None:
@@ -73,7 +84,38 @@ def load_path(path: str | Path, fmt: str | None = None) -> LoadedFlow:
         raw = Path(path).read_bytes()
     except OSError as e:
         return _failed(name, "", fmt, f"cannot read the file: {e.strerror or e}")
-    return load_bytes(raw, name, fmt)
+    loaded = load_bytes(raw, name, fmt)
+    twin = twin_of(path)
+    if twin is not None:
+        loaded.diagnostics.append(twin_diagnostic(name, twin))
+    return loaded
+
+
+def twin_of(path: str | Path) -> Path | None:
+    """The other file of a flow kept in both forms (`x.json` beside `x.flow`), if there is one.
+
+    A flow lives in one file, in the form its author chose: with two, an edit of one leaves the
+    other stale, and which of them a tool reads would decide what callers hear. So a twin is an
+    error (SCE004) for every tool that reads the flow from its file.
+    """
+    p = Path(path)
+    fmt = format_of(p)
+    if fmt is None:
+        return None
+    twin = p.with_name(p.stem + (DSL_SUFFIXES[0] if fmt == "json" else JSON_SUFFIXES[0]))
+    return twin if twin.is_file() else None
+
+
+def twin_diagnostic(path: str | None, twin: Path) -> Diagnostic:
+    """SCE004 about the file at `path`, whose flow `twin` holds too."""
+    return Diagnostic(
+        "SCE004",
+        f"{twin} holds this flow too: a flow lives in one file, so keep the one you edit and "
+        "delete the other (`sce convert --replace FILE` changes a flow's form in place)",
+        path=path,
+        line=1,
+        column=1,
+    )
 
 
 def load_bytes(raw: bytes, path: str | None = None, fmt: str = "json") -> LoadedFlow:
@@ -166,7 +208,21 @@ def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
     if not loaded.diagnostics:
         assert loaded.data is not None  # _shape_problems refused anything but an object
         loaded.flow = flow_from_data(loaded.data)
+    else:
+        # Only a flow with problems pays for this: the rest of it can still be linted.
+        loaded.partial = partial_model(loaded.data, loaded.diagnostics)
     return loaded
+
+
+#: What a Twilio Studio export gets instead of a schema error for each of its fields.
+TWILIO_STUDIO = (
+    "this is a Twilio Studio flow definition ('states', 'initial_state'), not an sce flow: sce "
+    "reads its own flow format, an object with 'flow', 'start' and 'nodes' (see "
+    "sce/schema/flow.schema.json). There is no importer for Studio flows yet (one is planned): "
+    "rebuild the flow in sce's format, a node for each widget (say-play as play, "
+    "gather-input-on-call as menu or collect, split-based-on as branch, connect-call-to or "
+    "send-to-flex as transfer)"
+)
 
 
 def _shape_problems(data: object) -> list[tuple[str, str, str]]:
@@ -174,11 +230,7 @@ def _shape_problems(data: object) -> list[tuple[str, str, str]]:
     if not isinstance(data, dict):
         return [("SCE002", "", "a flow file must hold an object with 'flow', 'start' and 'nodes'")]
     if "states" in data and "initial_state" in data and "nodes" not in data:
-        message = (
-            "this is a Twilio Studio flow definition (states, initial_state), not an sce flow: "
-            "it has 'nodes', 'start' and 'flow' instead"
-        )
-        return [("SCE002", "", message)]
+        return [("SCE002", "", TWILIO_STUDIO)]
     found = [("SCE002", issue.pointer, issue.message) for issue in validate(data)]
     if not found:
         found = [

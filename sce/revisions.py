@@ -1,8 +1,10 @@
 """The flows of a folder, as the designer and the CLI store them: every save is a revision.
 
-The working files (`<id>.json`, and a `<id>.flow` twin for people who review flows in git) are
-the truth of the current content; the history keeps every state they were in, including edits
-made on disk with an editor, so a reviewer can always see and diff what changed. History files
+A flow lives in one working file, `<id>.json` or `<id>.flow`, in the form its author chose: it
+is the truth of the current content, and a save writes it in its form, changing only what
+changed. (Both at once is an error, SCE004, reported with the flow until one is deleted: saves
+then go to the JSON.) The history keeps every state the file was in, including edits made on
+disk with an editor, so a reviewer can always see and diff what changed. History files
 end in `.revision` and live in a dot-folder: the runtime's folder watcher deploys any *.json or
 *.flow it sees, and the linter skips dot-folders, so history must never look like a flow.
 
@@ -39,9 +41,8 @@ from sce.errors import FlowExists, FlowNotFound, RevisionNotFound, StaleRevision
 from sce.files import write_atomic
 from sce.flowdoc import FLOW_ID, bad_document, flow_id_of, render
 from sce.history import FlowSummary, Revision, RevisionInfo, StoredFlow
-from sce.jsontext import to_json
-from sce.loader import LoadedFlow, load_bytes, load_path, load_text
-from sce.model import flow_to_data
+from sce.jsontext import indent_of, to_json
+from sce.loader import LoadedFlow, load_bytes, load_path, load_text, twin_diagnostic
 from sce.report import location
 
 REVISION_SUFFIX = ".revision"
@@ -118,12 +119,7 @@ class FlowRepository:
             if work is None or not numbers:
                 return False
             last = self._read(flow_id, numbers[-1])
-            return (
-                last.author != DISK
-                and not last.deleted
-                and last.etag == work.etag
-                and not self._twin_stale(flow_id, work)
-            )
+            return last.author != DISK and not last.deleted and last.etag == work.etag
 
     def load(self, flow_id: str, revision: int | None = None) -> tuple[LoadedFlow, int]:
         """A revision of a flow (default: the current one), loaded, and its number: read under
@@ -147,17 +143,21 @@ class FlowRepository:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def create(self, document: object, *, author: str, message: str = "") -> StoredFlow:
-        """Store a new flow under the id in `document["flow"]`; its history, if it was deleted
-        before, goes on from where it stopped."""
+    def create(
+        self, document: object, *, author: str, message: str = "", fmt: str = "json"
+    ) -> StoredFlow:
+        """Store a new flow under the id in `document["flow"]`, in a file of form `fmt` (`json`
+        or `flow`, the DSL); its history, if it was deleted before, goes on from where it
+        stopped."""
         flow_id = flow_id_of(document)
-        text, loaded = render(cast("dict[str, object]", document))  # flow_id_of vetted it
+        doc = cast("dict[str, object]", document)  # flow_id_of vetted it
+        text, _ = render(doc, fmt)
         with self._locked(write=True):
             if self._sync(flow_id)[0] is not None:
                 raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._record(flow_id, author, message, etag_of(text.encode()), json.loads(text))
-            write_atomic(self._path(flow_id, "json"), text)
+            self._record(flow_id, author, message, etag_of(text.encode()), doc)
+            write_atomic(self._path(flow_id, fmt), text)
             return self._current(flow_id)
 
     def save(
@@ -172,29 +172,26 @@ class FlowRepository:
         """Store a new version of a flow that was read with ETag `if_match` (or with any of the
         ETags it holds, as HTTP's If-Match may list several).
 
-        A sound flow is written in canonical form, and its `.flow` twin, if any, is rewritten
-        to match; a draft with errors is written as it is and the twin left alone (the result
-        says `twin_stale`). Saving what is already there records nothing.
+        The working file is written in its form with the document as it came (see
+        `sce.flowdoc.render`): what the client did not change stays as it was, comments of a
+        DSL file included. A draft with errors may be saved. Saving what is already there
+        records nothing.
         """
         named = flow_id_of(document)
         if named != flow_id:
             raise bad_document(f"the document is flow '{named}', not '{flow_id}'", "/flow")
-        text, loaded = render(cast("dict[str, object]", document))  # flow_id_of vetted it
+        doc = cast("dict[str, object]", document)  # flow_id_of vetted it
         with self._locked(write=True):
             current = self._checked(flow_id, if_match)
+            work = self._working(flow_id)
+            assert work is not None  # _checked found it
+            fmt, old = current.formats[0], work.loaded
+            text, _ = render(doc, fmt, comments=old.comments, indent=indent_of(old.source.text))
             etag = etag_of(text.encode())
             if etag == current.etag:
                 return current
-            self._record(flow_id, author, message, etag, json.loads(text))
-            write_atomic(self._path(flow_id, "json"), text)
-            twin = self._path(flow_id, "flow")
-            if twin.is_file() and loaded.flow is not None:
-                old = load_path(twin)
-                ref = old.data.get("$schema") if old.data else None
-                dsl = canonical.to_dsl(
-                    loaded.flow, ref if isinstance(ref, str) else None, old.comments
-                )
-                write_atomic(twin, dsl)
+            self._record(flow_id, author, message, etag, doc)
+            write_atomic(self._path(flow_id, fmt), text)
             return self._current(flow_id)
 
     def delete(
@@ -267,7 +264,6 @@ class FlowRepository:
             message=last.message,
             formats=work.formats,
             diagnostics=work.loaded.diagnostics,
-            twin_stale=self._twin_stale(flow_id, work),
         )
 
     def _history(self, flow_id: str) -> builtins.list[int]:
@@ -313,15 +309,10 @@ class FlowRepository:
                 "SCE002", f"the file holds flow '{flow}', not '{flow_id}'", "/flow", path=str(path)
             )
             loaded.diagnostics.append(loaded.source.locate(problem))
+        if len(formats) > 1:
+            twin = self._path(flow_id, formats[1])
+            loaded.diagnostics.append(twin_diagnostic(str(path), twin))
         return _Working(etag_of(raw), loaded, formats)
-
-    def _twin_stale(self, flow_id: str, work: _Working) -> bool:
-        if work.formats != canonical.FORMATS:
-            return False
-        twin = load_path(self._path(flow_id, "flow"))
-        if work.loaded.flow is None or twin.flow is None:
-            return True
-        return flow_to_data(work.loaded.flow) != flow_to_data(twin.flow)
 
     def _record(
         self,

@@ -25,3 +25,12 @@ def test_sce_lint_on_the_broken_example_exits_1_listing_each_rule() -> None:
     assert out.returncode == 1, out.stderr
     for code in RULES:
         assert f": {code} " in out.stdout, code
+
+
+def test_a_schema_error_hides_nothing_else_of_its_file() -> None:
+    result = lint_paths([BROKEN / "schema_error.json"])
+    assert [(d.line, d.code) for d in result.diagnostics] == [
+        (7, "SCE203"),
+        (12, "SCE002"),
+        (14, "SCE003"),
+    ]

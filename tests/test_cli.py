@@ -444,6 +444,32 @@ def test_convert_to_a_file(project: Path) -> None:
     assert run("lint", out).exit_code == 0
 
 
+def test_convert_replace_changes_a_flows_form_in_place(project: Path) -> None:
+    dsl = project / "flows" / "clean.flow"
+    result = run("convert", "--replace", dsl)
+    assert result.exit_code == 0 and result.stdout == f"{dsl} -> {dsl.with_suffix('.json')}\n"
+    assert not dsl.exists() and json.loads(dsl.with_suffix(".json").read_text())["flow"] == "small"
+    assert run("lint", project / "flows").exit_code == 0  # one file: no SCE004
+    assert run("convert", "--replace", dsl.with_suffix(".json"), "--to", "json").exit_code == 2
+    assert run("convert", "--replace", dsl.with_suffix(".json"), "-o", dsl).exit_code == 2
+    assert run("convert", "--replace", dsl.with_suffix(".json")).exit_code == 0
+    assert dsl.is_file() and not dsl.with_suffix(".json").exists()
+
+
+def test_a_flow_kept_in_two_files_is_an_error_until_one_is_deleted(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.sce]\n", encoding="utf-8")  # every rule
+    dsl = project / "flows" / "clean.flow"
+    run("convert", dsl, "-o", dsl.with_suffix(".json"))
+    result = run("lint", project / "flows", "--select", "SCE004")
+    assert result.exit_code == 1
+    assert f"{dsl}:1:1: SCE004 {dsl.with_suffix('.json')} holds this flow too" in result.stdout
+    assert f"{dsl.with_suffix('.json')}:1:1: SCE004 {dsl} holds this flow too" in result.stdout
+    refused = run("call", dsl, input="")
+    assert refused.exit_code == 1 and "SCE004" in refused.stderr
+    dsl.with_suffix(".json").unlink()
+    assert run("lint", project / "flows", "--select", "SCE004").exit_code == 0
+
+
 def test_convert_errors(project: Path) -> None:
     bad = write(
         project / "bad.json", '{"flow": "x", "start": "a", "nodes": {"a": {"type": "hangup",}}}'
@@ -455,6 +481,18 @@ def test_convert_errors(project: Path) -> None:
     missing = run("convert", project / "none.json")
     assert missing.exit_code == 2
     assert "none.json" in missing.stderr
+
+
+def test_lint_and_convert_tell_a_twilio_studio_export_for_what_it_is(project: Path) -> None:
+    from tests.test_loader import STUDIO_EXPORT
+
+    studio = write(project / "studio.json", json.dumps(STUDIO_EXPORT, indent=2))
+    said = f"{studio}:1:1: SCE002 this is a Twilio Studio flow definition"
+    linted = run("lint", studio)
+    assert linted.exit_code == 1 and linted.stdout.startswith(said)
+    converted = run("convert", studio, "--to", "flow")
+    assert converted.exit_code == 1 and converted.stderr.startswith(said)
+    assert "no importer for Studio flows yet" in converted.stderr
 
 
 # -- compile ----------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_the_command_line_names_the_flow_of_scripts_that_do_not(tmp_path: Path) 
     result = run("call", "--flows", FLOWS, "--script", path)
     assert result.exit_code == 2
     assert result.stderr == f"sce: error: {path}:1: no flow to call: give `flow:` or FLOW\n"
-    result = run("call", FLOWS / "hotline.json", "--script", path)
+    result = run("call", FLOWS / "hotline.flow", "--script", path)
     assert result.exit_code == 0, result.output
 
 
@@ -274,15 +274,41 @@ def test_the_example_scripts_pass() -> None:
 # -- refusals and usage errors --------------------------------------------------------------------
 
 
+SUBFLOW_ASK = {
+    "flow": "ask",
+    "start": "hold",
+    "nodes": {
+        "hold": {"type": "play", "prompt": {"text": {"en-US": "Please hold."}}, "next": "back"},
+        "back": {"type": "hangup", "return": True},
+    },
+}
+
+
 def test_a_refused_flow_prints_its_errors_like_lint(tmp_path: Path) -> None:
-    write(tmp_path / "good.flow", "flow good { start -> bye }\nhangup bye {}\n")
+    write(tmp_path / "main.flow", "flow main { start -> help }\nsubflow help { flow = bad }\n")
     write(tmp_path / "bad.flow", "flow bad {\n  start -> nowhere\n}\n")
-    result = run("call", tmp_path / "good.flow", input="")
+    result = run("call", tmp_path / "main.flow", input="")
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{tmp_path / 'bad.flow'}:2:3: SCE101 ")
-    assert lines[-1] == f"sce: flows refused (errors above): {tmp_path / 'bad.flow'}"
+    assert lines[-1] == f"sce: refused (errors above): {tmp_path / 'bad.flow'}"
+
+
+def test_a_flow_is_called_whatever_is_broken_beside_it(tmp_path: Path) -> None:
+    """Only the flows a call needs are deployed: the flow and the subflows it reaches. Files
+    beside it that do not load get a warning; an unrelated flow with errors is not even read
+    as a deploy."""
+    write(tmp_path / "main.flow", "flow main { start -> ask }\nsubflow ask { flow = ask }\n")
+    write(tmp_path / "ask.json", json.dumps(SUBFLOW_ASK))
+    write(tmp_path / "unrelated.flow", "flow unrelated {\n  start -> nowhere\n}\n")
+    write(tmp_path / "drafts" / "junk.json", '{"flow": ')
+    result = run("call", tmp_path / "main.flow", input="")
+    assert result.exit_code == 0, result.output
+    assert "Please hold." in result.stdout  # the subflow ran
+    assert result.stderr == (
+        f"sce: warning: not loaded, as they do not load: {tmp_path / 'drafts' / 'junk.json'}\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -374,7 +400,7 @@ def test_watch_deploys_a_saved_change_and_the_next_call_gets_it(tmp_path: Path) 
 
 def test_the_bundled_business_system_replies_serve_make_run() -> None:
     """`make run` calls the balance line with flows/systems.http.yaml standing in for the bank."""
-    result = run("call", FLOWS / "balance.json", "--http", FLOWS / "systems.http.yaml", input="1\n")
+    result = run("call", FLOWS / "balance.flow", "--http", FLOWS / "systems.http.yaml", input="1\n")
     assert result.exit_code == 0
     assert "Your balance is 12.5 USD." in result.output
     assert "SMS to +15550100100: Example Bank: your balance is 12.5 USD." in result.output

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from sce.flowdiff import FieldChange, diff
+from sce.loader import load_path
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
 
 @pytest.fixture
 def balance() -> dict:
-    return json.loads((FLOWS / "balance.json").read_text(encoding="utf-8"))
+    return load_path(FLOWS / "balance.flow").data
 
 
 def test_the_same_document_has_no_changes(balance: dict) -> None:

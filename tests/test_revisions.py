@@ -4,6 +4,7 @@ threads, real locks)."""
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import shutil
 import threading
@@ -18,11 +19,10 @@ from sce.history import StoredFlow
 from sce.lint import Settings
 from sce.lint.runner import collect_files
 from sce.loader import load_path
-from sce.model import flow_to_data
 from sce.revisions import FlowRepository
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
-SHIPPED = sorted(p.stem for p in FLOWS.glob("*.json"))
+SHIPPED = sorted(p.stem for p in [*FLOWS.glob("*.json"), *FLOWS.glob("*.flow")])
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_list_shows_the_shipped_flows_and_records_their_first_revision(
     assert [f.id for f in flows] == SHIPPED
     balance = next(f for f in flows if f.id == "balance")
     assert (balance.title, balance.revision, balance.author) == ("Balance line", 1, "disk")
-    assert balance.formats == ("json", "flow") and balance.ok and balance.error is None
+    assert balance.formats == ("flow",) and balance.ok and balance.error is None
     assert balance.etag.startswith('"') and balance.etag.endswith('"')
     assert (folder / ".history" / "balance" / "000001.revision").is_file()
     assert [f.revision for f in repo.list()] == [1] * len(SHIPPED)  # nothing new the 2nd time
@@ -90,8 +90,7 @@ def test_create_then_get_and_list(repo: FlowRepository, folder: Path) -> None:
     assert "hotline_2" in [f.id for f in repo.list()]
     with pytest.raises(FlowExists):
         repo.create(hotline_2(), author="bob")
-    (folder / "balance.json").unlink()  # only the DSL twin is left: the id is still taken
-    with pytest.raises(FlowExists):
+    with pytest.raises(FlowExists):  # balance.flow has it
         repo.create(hotline_2("balance"), author="bob")
 
 
@@ -144,7 +143,7 @@ def test_load_gives_a_revision_with_its_number(repo: FlowRepository, folder: Pat
     first = repo.get("balance")
     loaded, number = repo.load("balance")
     # The current revision is its working file: diagnostics name it, a restart sees it unchanged.
-    assert (loaded.path, number, loaded.data) == (str(folder / "balance.json"), 1, first.document)
+    assert (loaded.path, number, loaded.data) == (str(folder / "balance.flow"), 1, first.document)
     document = copy.deepcopy(first.document)
     document["title"] = "余额"
     repo.save("balance", document, if_match=first.etag, author="ann")
@@ -234,7 +233,7 @@ def test_saves_of_different_flows_at_once_number_their_own_history(folder: Path)
 
 def test_an_edit_on_disk_becomes_a_revision(repo: FlowRepository, folder: Path) -> None:
     read = repo.get("balance")
-    path = folder / "balance.json"
+    path = folder / "balance.flow"
     path.write_text(
         path.read_text(encoding="utf-8").replace("欢迎致电示例银行。", "欢迎！"), encoding="utf-8"
     )
@@ -246,54 +245,105 @@ def test_an_edit_on_disk_becomes_a_revision(repo: FlowRepository, folder: Path) 
     assert len(repo.revisions("balance")) == 2
 
 
-def test_a_sound_save_rewrites_the_flow_twin_to_mean_the_same(
+def changed_lines(before: str, after: str) -> list[str]:
+    """The lines a `git diff` of the two texts shows as removed (-) and added (+)."""
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+
+
+def test_a_save_of_one_changed_text_changes_one_line_of_a_dsl_file(
     repo: FlowRepository, folder: Path
 ) -> None:
+    before = (folder / "balance.flow").read_text(encoding="utf-8")
     current = repo.get("balance")
     document = copy.deepcopy(current.document)
-    document["nodes"]["main"]["choices"][0]["next"] = "agent"
     document["nodes"]["goodbye"]["prompt"]["text"]["zh-CN"] = "谢谢，再见。"
     saved = repo.save("balance", document, if_match=current.etag, author="ann")
-    assert not saved.twin_stale
-    as_json, as_dsl = load_path(folder / "balance.json"), load_path(folder / "balance.flow")
-    assert as_json.ok and as_dsl.ok
-    assert flow_to_data(as_json.flow) == flow_to_data(as_dsl.flow)
-    dsl = (folder / "balance.flow").read_text(encoding="utf-8")
-    assert 'zh-CN = "谢谢，再见。"' in dsl
-    assert dsl.startswith("# Scenario 1: a caller is welcomed")  # its comments are kept
-    assert not repo.get("balance").twin_stale
+    assert saved.ok and saved.formats == ("flow",) and not (folder / "balance.json").exists()
+    after = (folder / "balance.flow").read_text(encoding="utf-8")
+    [removed, added] = changed_lines(before, after)
+    assert removed.startswith("-") and added == removed.replace(
+        removed[removed.index('"') :], '"谢谢，再见。"'
+    ).replace("-", "+", 1)
+    assert after.startswith("# Scenario 1: a caller is welcomed")  # its comments are kept
 
 
-def test_a_broken_draft_is_saved_and_the_twin_left_alone(
+def test_a_save_of_one_changed_text_changes_one_line_of_a_json_file(
     repo: FlowRepository, folder: Path
 ) -> None:
-    twin = (folder / "balance.flow").read_bytes()
+    path = folder / "complaint.json"
+    # Keys in an order of the author's, indented by 4, a default written out: all kept.
+    document = json.loads(path.read_text(encoding="utf-8"))
+    reordered = {"title": document["title"], **document, "nodes": document["nodes"]}
+    reordered["nodes"] = dict(reversed(list(document["nodes"].items())))
+    path.write_text(json.dumps(reordered, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    current = repo.get("complaint")
+    assert list(current.document) == list(reordered)
+    assert list(current.document["nodes"]) == list(reordered["nodes"])
+    edited = copy.deepcopy(current.document)
+    edited["title"] = "投诉热线"
+    repo.save("complaint", edited, if_match=current.etag, author="ann")
+    assert changed_lines(before, path.read_text(encoding="utf-8")) == [
+        f'-    "title": {json.dumps(document["title"])},',
+        '+    "title": "投诉热线",',
+    ]
+
+
+def test_a_new_flow_is_written_in_the_form_asked_for(repo: FlowRepository, folder: Path) -> None:
+    created = repo.create(hotline_2(), author="ann", fmt="flow")
+    assert created.formats == ("flow",) and created.ok and created.document == hotline_2()
+    assert not (folder / "hotline_2.json").exists()
+    assert load_path(folder / "hotline_2.flow").data == hotline_2()
+
+
+def test_a_broken_draft_is_saved_in_the_form_of_its_file(
+    repo: FlowRepository, folder: Path
+) -> None:
+    for flow_id, menu in (("balance", "main"), ("complaint", "offer_agent")):
+        current = repo.get(flow_id)
+        draft = copy.deepcopy(current.document)
+        draft["nodes"][menu]["timeout"] = "五秒"
+        saved = repo.save(flow_id, draft, if_match=current.etag, author="ann", message="草稿")
+        assert not saved.ok and saved.formats == current.formats
+        assert [d.pointer for d in saved.diagnostics] == [f"/nodes/{menu}/timeout"]
+        assert saved.diagnostics[0].line is not None  # located in the written file
+        data = json.loads(json.dumps(saved.to_data(), ensure_ascii=False))
+        assert data["diagnostics"][0]["pointer"] == f"/nodes/{menu}/timeout"
+        assert data["document"]["nodes"][menu]["timeout"] == "五秒"
+        assert repo.get(flow_id).document == draft
+        assert not next(f for f in repo.list() if f.id == flow_id).ok
+
+
+def test_a_draft_the_dsl_cannot_hold_is_refused_and_its_file_stays(
+    repo: FlowRepository, folder: Path
+) -> None:
+    before = (folder / "balance.flow").read_bytes()
     current = repo.get("balance")
-    draft = copy.deepcopy(current.document)
-    draft["nodes"]["main"]["timeout"] = "五秒"
-    saved = repo.save("balance", draft, if_match=current.etag, author="ann", message="草稿")
-    assert saved.twin_stale and not saved.ok
-    assert [d.pointer for d in saved.diagnostics] == ["/nodes/main/timeout"]
-    assert saved.diagnostics[0].line is not None  # located in the written file
-    data = json.loads(json.dumps(saved.to_data(), ensure_ascii=False))
-    assert data["twin_stale"] and data["diagnostics"][0]["pointer"] == "/nodes/main/timeout"
-    assert data["document"]["nodes"]["main"]["timeout"] == "五秒"
-    assert (folder / "balance.flow").read_bytes() == twin
-    assert json.loads((folder / "balance.json").read_text(encoding="utf-8")) == draft
-    assert repo.get("balance").twin_stale
-    assert not next(f for f in repo.list() if f.id == "balance").ok
+    draft = {**current.document, "nodes": [{"type": "hangup"}]}
+    with pytest.raises(BadFlowDocument, match="kept as DSL"):
+        repo.save("balance", draft, if_match=current.etag, author="ann")
+    assert (folder / "balance.flow").read_bytes() == before
+    assert len(repo.revisions("balance")) == 1
 
 
-def test_a_flow_kept_only_as_dsl(repo: FlowRepository, folder: Path) -> None:
-    (folder / "retries.json").unlink()
-    current = repo.get("retries")
-    assert current.formats == ("flow",) and current.ok
-    assert current.document["flow"] == "retries"
-    document = copy.deepcopy(current.document)
-    document["title"] = "重试"
-    saved = repo.save("retries", document, if_match=current.etag, author="ann")
-    assert saved.formats == ("json", "flow") and not saved.twin_stale
-    assert 'title = "重试"' in (folder / "retries.flow").read_text(encoding="utf-8")
+def test_a_flow_in_two_files_is_reported_and_saved_to_its_json(
+    repo: FlowRepository, folder: Path
+) -> None:
+    (folder / "balance.json").write_text(
+        json.dumps(repo.get("balance").document, ensure_ascii=False), encoding="utf-8"
+    )
+    dsl = (folder / "balance.flow").read_bytes()
+    current = repo.get("balance")
+    assert current.formats == ("json", "flow")
+    [twin] = [d for d in current.diagnostics if d.code == "SCE004"]
+    assert twin.path == str(folder / "balance.json") and "balance.flow holds this flow" in (
+        twin.message
+    )
+    document = {**current.document, "title": "余额"}
+    saved = repo.save("balance", document, if_match=current.etag, author="ann")
+    assert json.loads((folder / "balance.json").read_text(encoding="utf-8")) == document
+    assert (folder / "balance.flow").read_bytes() == dsl and not saved.ok
 
 
 def test_delete_keeps_the_history_and_create_continues_it(
@@ -304,7 +354,7 @@ def test_delete_keeps_the_history_and_create_continues_it(
         repo.delete("complaint", if_match='"0"', author="bob")
     deleted = repo.delete("complaint", if_match=current.etag, author="ann", message="不再使用")
     assert (deleted.revision, deleted.deleted, deleted.etag) == (2, True, None)
-    assert not (folder / "complaint.json").exists() and not (folder / "complaint.flow").exists()
+    assert not (folder / "complaint.json").exists()
     with pytest.raises(FlowNotFound):
         repo.get("complaint")
     assert "complaint" not in [f.id for f in repo.list()]
@@ -321,7 +371,6 @@ def test_delete_keeps_the_history_and_create_continues_it(
 
 def test_a_flow_removed_on_disk_is_recorded_as_deleted(repo: FlowRepository, folder: Path) -> None:
     repo.list()
-    (folder / "hotline.json").unlink()
     (folder / "hotline.flow").unlink()
     assert "hotline" not in [f.id for f in repo.list()]
     latest = repo.revisions("hotline")[0]
@@ -406,7 +455,7 @@ def test_history_never_looks_like_a_flow_file(repo: FlowRepository, folder: Path
     assert not any(is_flow_file(p) for p in history)
     found, _ = collect_files([folder], Settings())
     assert sorted(p.name for p in found) == sorted(
-        [f"{name}.{fmt}" for name in SHIPPED for fmt in ("json", "flow")] + ["hotline_2.json"]
+        [p.name for p in [*FLOWS.glob("*.json"), *FLOWS.glob("*.flow")]] + ["hotline_2.json"]
     )
     assert temp_files(folder) == []
 
@@ -414,22 +463,22 @@ def test_history_never_looks_like_a_flow_file(repo: FlowRepository, folder: Path
 def test_a_file_named_for_another_flow_is_listed_as_a_problem(
     repo: FlowRepository, folder: Path
 ) -> None:
-    shutil.copy(folder / "balance.json", folder / "balance_copy.json")
+    shutil.copy(folder / "balance.flow", folder / "balance_copy.flow")
     copied = next(f for f in repo.list() if f.id == "balance_copy")
     assert not copied.ok
-    assert copied.error.endswith(":3:3: the file holds flow 'balance', not 'balance_copy'")
+    assert copied.error.endswith(":3:1: the file holds flow 'balance', not 'balance_copy'")
 
 
 def test_a_save_too_deep_is_refused_and_the_flow_stays_as_it_was(
     repo: FlowRepository, folder: Path
 ) -> None:
     current = repo.get("balance")
-    before = (folder / "balance.json").read_bytes()
+    before = (folder / "balance.flow").read_bytes()
     with pytest.raises(BadFlowDocument, match=f"nested more than {MAX_DEPTH} levels deep"):
         repo.save(
             "balance", {**current.document, "title": nested(600)}, if_match=current.etag, author="x"
         )
-    assert (folder / "balance.json").read_bytes() == before
+    assert (folder / "balance.flow").read_bytes() == before
     assert [r.revision for r in repo.revisions("balance")] == [1]
     assert repo.get("balance").to_data()["document"] == current.document
 
@@ -437,16 +486,16 @@ def test_a_save_too_deep_is_refused_and_the_flow_stays_as_it_was(
 def test_a_file_nested_deep_on_disk_is_read_as_a_draft_with_errors(
     repo: FlowRepository, folder: Path
 ) -> None:
-    document = repo.get("balance").document
-    (folder / "balance.json").write_text(
+    document = repo.get("complaint").document
+    (folder / "complaint.json").write_text(
         json.dumps({**document, "title": nested(600)}), encoding="utf-8"
     )
-    stored = repo.get("balance")
+    stored = repo.get("complaint")
     assert [d.pointer for d in stored.diagnostics] == ["/title"]
     data = stored.to_data()
-    assert data["document"]["title"] == nested(600) and data["formats"] == ["json", "flow"]
+    assert data["document"]["title"] == nested(600) and data["formats"] == ["json"]
     assert json.loads(json.dumps(data))["revision"] == 2
-    assert repo.revision("balance", 2).document == data["document"]
+    assert repo.revision("complaint", 2).document == data["document"]
 
 
 def test_a_change_may_name_several_etags_and_one_must_be_current(repo: FlowRepository) -> None:

@@ -51,6 +51,7 @@ def create_app(
     app.config[TOKEN_KEY] = config.api_token
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese prompts as they are written
+        app.json.sort_keys = False  # a flow read is the document as written, in its order
     service = service or Service.open(config, watch=watch)
     app.extensions["sce"] = service
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.

@@ -23,7 +23,8 @@ A request is checked before it touches a call (`runtime.server.webhook`): 413 pa
 `asked` tells a new answer from a late or repeated one. A request for a wait the call has moved
 past gets the answer remembered for the call (`runtime.server.turns`): the very answer it got
 the first time when it is a retry, never a second step; while the request that moved the call is
-still running, it waits for that one's answer. A call that is unknown or over gets `<Hangup/>`.
+still running, it waits for that one's answer. A call that is unknown or over gets `<Hangup/>`; a call of another flow than the URL's is refused
+(404), untouched: a webhook never moves a call on another flow's URLs.
 Whatever goes wrong inside, the platform gets valid TwiML that follows the flow's error policy
 (`twiml.apology`), and the log says which call it was.
 """
@@ -34,6 +35,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache, cached_property
 from http import HTTPStatus
@@ -44,7 +46,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from runtime import actions as act
 from runtime import events as ev
-from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownFlow
+from runtime.errors import SessionConflict, SessionExists, UnknownCall, UnknownFlow, WrongFlow
 from runtime.handlers.outside import transfer_action
 from runtime.prompts import sorry
 from runtime.server import turns, twiml
@@ -148,7 +150,12 @@ class VoiceWebhooks:
             METRICS.webhook_refused(hook.reason)
             log.warning("webhook %r refused (%d): %s", path, hook.status, hook.message)
             return hook.status, hook.message + "\n", _TEXT
-        answer = handler(Delivery(svc, flow, hook, deadline))
+        try:
+            answer = handler(Delivery(svc, flow, hook, deadline))
+        except WrongFlow as e:
+            METRICS.webhook_refused("wrong-flow")
+            log.warning("webhook %r refused (404): %s", path, e.message)
+            return 404, e.message + "\n", _TEXT
         body = answer if isinstance(answer, str) else answer.to_xml()
         return 200, twiml.xml_safe(body), _XML
 
@@ -199,6 +206,11 @@ def start(d: Delivery) -> VoiceResponse | str:
         METRICS.call_started(turn.session)
         return turns.remember(svc, d.voice, turn, START)
     except SessionExists:
+        session = None
+        with suppress(Exception):  # a store that fails now is late()'s to answer
+            session = svc.calls.get(sid)
+        if session is not None:
+            _of_flow(d, session)
         return turns.late(svc, d.voice, d.flow, sid, START, d.deadline)
     except UnknownFlow:
         log.error("call %s to flow %r, which is not deployed", sid, d.flow)
@@ -276,6 +288,7 @@ def status(d: Delivery) -> VoiceResponse:
             session = svc.calls.get(sid)
             if session is None or not session.active:
                 break
+            _of_flow(d, session)
             try:
                 turn = svc.calls.send(sid, ev.CallerHangup(svc.calls.clock()))
             except SessionConflict:
@@ -283,6 +296,8 @@ def status(d: Delivery) -> VoiceResponse:
             if turn.ended:
                 METRICS.call_finished(turn.session)
             break
+    except WrongFlow:
+        raise
     except Exception:
         log.exception("call %s (flow %r): the hangup could not be applied", sid, d.flow)
         METRICS.error("internal")
@@ -312,6 +327,8 @@ def _queue(d: Delivery, *, key: str | None) -> VoiceResponse | str:
     waiting: act.Transfer | None = None
     try:
         session = svc.calls.get(sid)
+        if session is not None:
+            _of_flow(d, session)
         if session is None or not session.active or session.asked != asked:
             return twiml.leave()  # the call moved on: its transfer webhook says where
         waiting = _waiting(svc, session)
@@ -337,6 +354,8 @@ def _queue(d: Delivery, *, key: str | None) -> VoiceResponse | str:
                 return twiml.wait_music(plays, waiting, d.voice, asked=asked, announced=queued)
     except SessionConflict:
         pass  # another request moved the call: the music plays on, it will know
+    except WrongFlow:
+        raise
     except Exception:
         log.exception("call %s (flow %r): error while queued", sid, d.flow)
         METRICS.error("internal")
@@ -371,6 +390,7 @@ def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
             session = svc.calls.get(sid)
             if session is None:
                 return turns.unknown(sid)
+            _of_flow(d, session)
             if session.asked != asked or not session.active:
                 return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
             try:
@@ -383,8 +403,18 @@ def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
         return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
     except UnknownCall:
         return turns.unknown(sid)
+    except WrongFlow:
+        raise
     except Exception:
         return turns.failed(svc, d.voice, d.flow, sid, "internal error")
+
+
+def _of_flow(d: Delivery, session: Session) -> None:
+    """WrongFlow unless the call is one of the flow the webhook's URL names (the flow it
+    started on: in a subflow, the call's first frame)."""
+    flow = session.stack[0]["flow"] if session.stack else session.flow
+    if flow != d.flow:
+        raise WrongFlow(f"call {d.hook.sid} is a call of flow '{flow}', not of '{d.flow}'")
 
 
 #: The webhooks by the last part of their path ("" for the call's start).

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sce.api.auth import writer
 from sce.api.errors import ApiError, error_response
 from sce.api.requests import json_body, query_int, text_field
+from sce.canonical import FORMATS
 from sce.flowdiff import diff
 from sce.history import StoredFlow
 from sce.revisions import FlowRepository
@@ -50,7 +51,9 @@ def create_flow() -> Response:
     """Store a new flow: 201 with its place (Location) and ETag; 409 if the id is taken."""
     who = writer()
     body = json_body()
-    stored = repository().create(_document(body), author=_author(body, who), message=_message(body))
+    stored = repository().create(
+        _document(body), author=_author(body, who), message=_message(body), fmt=_format(body)
+    )
     response = _stored(stored, 201)
     response.headers["Location"] = url_for(".get_flow", flow_id=stored.id)
     return response
@@ -134,6 +137,16 @@ def _document(body: dict[str, object]) -> object:
     if "document" not in body:
         raise ApiError(400, "/document is missing: send the flow document as an object")
     return body["document"]
+
+
+def _format(body: dict[str, object]) -> str:
+    """The form of a new flow's file: `json` (the default) or `flow` (the DSL)."""
+    fmt = body.get("format", "json")
+    if fmt is None:
+        return "json"
+    if fmt not in FORMATS:
+        raise ApiError(400, "/format must be 'json' or 'flow' (the form of the flow's file)")
+    return str(fmt)
 
 
 def _author(body: dict[str, object], who: str) -> str:

@@ -1,7 +1,7 @@
 """The `sce` command line: lint, fmt, convert, compile, graph, rules, call (the simulator),
-deploy (into the folder a runtime watches, or through a server's API) and serve (the runtime
-server). One module per command or family of commands;
-what they share is in `sce.cli.common`.
+deploy (into the folder a runtime watches, or through a server's API), serve (the runtime
+server) and webhook (one of a call's webhooks, signed as Twilio signs it, sent to a server).
+One module per command or family of commands; what they share is in `sce.cli.common`.
 
 Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
 settings or I/O error. Whatever goes wrong, the user sees a message, never a traceback.
@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from sce.cli import call, compile, deploy, fmt, lint, rules, serve
+from sce.cli import call, compile, deploy, fmt, lint, rules, serve, webhook
 from sce.cli.common import SceGroup
 from sce.report import ExitCode
 
@@ -36,6 +36,7 @@ for command in (
     call.call,
     deploy.deploy,
     serve.serve,
+    webhook.webhook,
 ):
     cli.add_command(command)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import click
 
@@ -19,7 +19,7 @@ from sce.cli.common import (
     to_json,
 )
 from sce.cli.console import again, call_interactively, rich_console, watching
-from sce.diagnostics import Diagnostic
+from sce.diagnostics import Diagnostic, Severity
 from sce.files import write_atomic
 from sce.lint import load_settings
 from sce.report import ExitCode
@@ -70,7 +70,8 @@ def call(
 
     Without --script, the call is interactive: it prints what the caller hears and what the flow
     waits for, and reads what the caller does from stdin, one line a turn (`help` lists them;
-    end of input hangs up). Every flow of the folder is deployed, so subflows work. With
+    end of input hangs up). The flows called are deployed from the folder with the subflows
+    they reach (other files there that do not load only get a warning). With
     --watch, a saved change to a flow is deployed (or refused, with its errors) while you call,
     and the next call gets it: the one in progress stays on its version.
 
@@ -89,18 +90,12 @@ def call(
         raise CliError(f"{', '.join(unnamed)}: no flow to call: give `flow:` or FLOW")
     folder = flows_dir or (flow_file.parent if flow_file else _default_flows(loaded))
     stubs = sc.load_stubs(http_file) if http_file else []
-    sim = _simulator(folder, http=stubs, at=moment)
-    flow_id = flow
-    if flow_file is not None:
-        result = sim.deploy(flow_file, who="sce call")
-        if not result.ok:
-            _report_refused(result.diagnostics, f"{flow_file} was refused")
-        flow_id = result.flow
+    wanted = [flow] if flow is not None and flow_file is None else []
+    wanted += [c.flow for s in loaded for c in s.calls if c.flow]
+    sim, flow_id = _simulator(folder, wanted, flow_file, http=stubs, at=moment)
+    flow_id = flow_id or flow
     if not loaded:
         assert flow_id is not None
-        deployed = sorted(sim.registry.current_versions())
-        if flow_id not in deployed:
-            raise CliError(f"no flow '{flow_id}' in {folder} (there: {', '.join(deployed)})")
         tz = moment.tzinfo if moment else None
         if not watch:
             call_interactively(sim, flow_id, caller, called, output, tz)
@@ -171,27 +166,51 @@ def _default_flows(scripts: list[Any]) -> Path:
     return Path("flows")
 
 
-def _simulator(folder: Path, **options: object) -> Any:
-    """A simulator with every flow of `folder` deployed; refused flows end the command (exit 1)
-    with their errors printed like `sce lint` prints them."""
+def _simulator(
+    folder: Path, called: list[str], flow_file: Path | None, **options: object
+) -> tuple[Any, str | None]:
+    """A simulator with the flows the call needs deployed (`flow_file` and the flows `called`,
+    with every subflow they reach, from `folder`), and the id of `flow_file`'s flow. A refused
+    flow ends the command (exit 1) with its errors printed like `sce lint` prints them; other
+    files of the folder that do not load only get a warning."""
     import logging
 
     from runtime.config import load_config
-    from runtime.errors import DeployRefused
     from runtime.simulator import Simulator
+    from sce.lint.runner import collect_files
+    from sce.subflows import needed
 
     settings = load_settings(Path.cwd())
+    files, problems = collect_files([folder], settings)
+    if problems:
+        raise CliError("; ".join(problems))
+    need = needed(called, files, [flow_file] if flow_file else [])
+    missing = [m for m in need.missing if m not in called]
+    for flow_id in missing:
+        click.echo(
+            f"sce: warning: no flow '{flow_id}' in {folder}, which a subflow calls", err=True
+        )
+    if need.unreadable:
+        names = ", ".join(str(lf.path) for lf in need.unreadable)
+        click.echo(f"sce: warning: not loaded, as they do not load: {names}", err=True)
+    sim = Simulator(config=load_config(Path.cwd()), settings=settings, **cast(Any, options))
     deploy_log = logging.getLogger("sce.deploy")
     level = deploy_log.level
     deploy_log.setLevel(logging.ERROR)  # the refusals are printed below, with their reasons
     try:
-        return Simulator.from_paths(
-            [folder], config=load_config(Path.cwd()), settings=settings, **options
-        )
-    except DeployRefused as e:
-        _report_refused(e.diagnostics, f"flows {e.message}")
+        results = [sim.deploy(path, who="sce call") for path in need.files]
     finally:
         deploy_log.setLevel(level)
+    refused = [r for r in results if not r.ok]
+    if refused:
+        errors = [d for r in refused for d in r.diagnostics if d.severity is Severity.ERROR]
+        names = ", ".join(str(r.source) for r in refused)
+        _report_refused(errors, f"refused (errors above): {names}")
+    for flow_id in called:
+        if flow_id in need.missing:
+            there = ", ".join(need.found) or "no flows"
+            raise CliError(f"no flow '{flow_id}' in {folder} (there: {there})")
+    return sim, results[0].flow if flow_file is not None else None
 
 
 def _report_refused(diagnostics: list[Diagnostic], message: str) -> NoReturn:

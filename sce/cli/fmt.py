@@ -93,11 +93,30 @@ def _files(n: int) -> str:
     help="The format to write: json or flow (default: the other one, or -o's suffix).",
 )
 @output_option("Write to this file instead of stdout.")
-def convert(file: Path, to: str | None, output: Path | None) -> None:
-    """Print a flow in the other format: JSON to DSL or DSL to JSON."""
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Write the flow beside FILE in the other form and delete FILE (a flow lives in one file).",
+)
+def convert(file: Path, to: str | None, output: Path | None, replace: bool) -> None:
+    """Print a flow in the other format: JSON to DSL or DSL to JSON.
+
+    With --replace, the flow changes its form in place: `sce convert --replace flows/x.json`
+    writes flows/x.flow and deletes flows/x.json, so that the flow still lives in one file.
+    """
+    if replace and output is not None:
+        raise click.UsageError("--replace writes beside FILE: give it without -o")
     loaded = load_sound(file)
     if to is None:
         to = (format_of(output) if output else None) or (
             "json" if loaded.format == "flow" else "flow"
         )
-    emit(canonical.render(loaded, to), output)
+    if not replace:
+        emit(canonical.render(loaded, to), output)
+        return
+    if to == loaded.format:
+        raise click.UsageError(f"{file} is {to} already")
+    target = file.with_suffix(f".{to}")
+    write_atomic(target, canonical.render(loaded, to))
+    file.unlink()
+    click.echo(f"{file} -> {target}")

@@ -82,7 +82,13 @@ def _announce(config: RuntimeConfig, options: Options) -> None:
         f"  API       {where}/api/openapi.json   health {where}/healthz   {where}/metrics",
     ]
     if config.verify_signatures and not config.twilio_auth_token:
-        lines.append("  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403)")
+        lines.append(
+            "  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403);"
+            " export it (your Twilio auth token, or a made-up one to try `sce webhook FLOW`)"
+        )
     if not config.api_token:
-        lines.append("  note: SCE_API_TOKEN is not set: the API is read-only")
+        lines.append(
+            "  note: SCE_API_TOKEN is not set: the API is read-only; export it to save and"
+            " deploy (clients send it as `Authorization: Bearer ...`)"
+        )
     click.echo("\n".join(lines), err=True)

@@ -13,6 +13,10 @@ from sce.lint.rule import RULES
 from sce.loader import LoadedFlow
 
 UNUSED_NOQA = "SCE900"
+#: Why a flow does not load: never silenced. The directives of a flow with schema errors come
+#: from its partial model (`sce.partial`), but the flow is refused whatever they say, so they
+#: must not hide why.
+UNSILENCED = frozenset({"SCE001", "SCE002", "SCE003"})
 
 
 @dataclass
@@ -36,7 +40,7 @@ class _Directive:
 
 def _directives(loaded: LoadedFlow) -> list[_Directive]:
     out: list[_Directive] = []
-    flow = loaded.flow
+    flow = loaded.lint_model
     if flow is None:
         return out
     if flow.noqa:
@@ -71,6 +75,9 @@ def apply(
         return diagnostics
     kept = []
     for d in diagnostics:
+        if d.code in UNSILENCED:
+            kept.append(d)
+            continue
         hit = [x for x in directives if x.covers(d)]
         for x in hit:
             x.used.add(d.code)

@@ -18,6 +18,7 @@ from sce.lint import noqa
 from sce.lint import rules as _rules  # noqa: F401  (registers every rule)
 from sce.lint.config import Settings
 from sce.lint.context import LintContext
+from sce.lint.partial import analysis_of, believed
 from sce.lint.rule import RULES
 from sce.loader import FLOW_SUFFIXES, LoadedFlow, load_path
 from sce.model import Flow
@@ -39,18 +40,30 @@ def lint_loaded(
     project: Mapping[str, Flow] | None = None,
     analysis: Analysis | None = None,
 ) -> list[Diagnostic]:
-    """Every enabled finding about one loaded flow, located and sorted."""
+    """Every enabled finding about one loaded flow, located and sorted.
+
+    A flow with schema errors inside single nodes or variables is linted on the partial model
+    of its sound parts (`sce.partial`), so that its other findings come in the same run; of
+    those, only the ones that what was set aside cannot have caused are kept (`believed`).
+    """
     settings = settings or Settings()
     path = loaded.path
     found: list[Diagnostic] = list(loaded.diagnostics)
-    if loaded.flow is not None:
-        project = project or {loaded.flow.flow: loaded.flow}
-        ctx = LintContext(loaded.flow, settings, project, analysis)
+    partial = loaded.partial if loaded.flow is None else None
+    model = loaded.lint_model
+    if model is not None:
+        if partial is not None:
+            analysis = analysis_of(partial)
+            project = {**(project or {}), model.flow: model}
+        project = project or {model.flow: model}
+        ctx = LintContext(model, settings, project, analysis)
         for rule in RULES.values():
             if rule.check is not None and settings.enabled(rule.code, path):
                 found.extend(rule.check(ctx))
     located = [loaded.source.locate(d) for d in found if settings.enabled(d.code, path)]
     kept = noqa.apply(loaded, located, settings.enabled(noqa.UNUSED_NOQA, path))
+    if partial is not None:
+        kept = believed(partial, loaded.source, kept)
     return sorted(set(kept), key=lambda d: d.sort_key)
 
 
@@ -97,10 +110,37 @@ def lint_paths(
     files, errors = collect_files(paths, settings)
     result = LintResult(errors=errors)
     loaded = [load_path(f) for f in files]
-    project = {lf.flow.flow: lf.flow for lf in loaded if lf.flow is not None}
+    # A flow with schema errors is still there for the flows that call it, by its sound parts:
+    # "not among the flows linted together" would send their authors looking for a file.
+    project = {m.flow: m for lf in loaded if lf.flow is None and (m := lf.lint_model) is not None}
+    project.update({lf.flow.flow: lf.flow for lf in loaded if lf.flow is not None})
+    _same_id_elsewhere(loaded)
     for f, lf in zip(files, loaded, strict=True):
         result.files.append(str(lf.path))
         result.diagnostics.extend(lint_loaded(lf, settings, project))
         if progress:
             progress(f)
     return result
+
+
+def _same_id_elsewhere(loaded: list[LoadedFlow]) -> None:
+    """SCE004 on each of several files that hold one flow id under different names (a `.json`
+    and `.flow` of one name are reported by the loader already)."""
+    holders: dict[str, list[LoadedFlow]] = {}
+    for lf in loaded:
+        if lf.flow is not None:
+            holders.setdefault(lf.flow.flow, []).append(lf)
+    for flow_id, group in holders.items():
+        for lf in group:
+            others = [
+                str(o.path)
+                for o in group
+                if o is not lf
+                and Path(str(o.path)).with_suffix("") != Path(str(lf.path)).with_suffix("")
+            ]
+            if others:
+                message = (
+                    f"{', '.join(others)} also hold{'s' if len(others) == 1 else ''} flow "
+                    f"'{flow_id}': a flow lives in one file, so give each its own id or delete one"
+                )
+                lf.diagnostics.append(Diagnostic("SCE004", message, pointer="/flow"))

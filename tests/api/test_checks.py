@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from sce.compiler import CompiledFlow
+from sce.loader import load_path
 from tests.cli import run, write
 from tests.test_cli import BROKEN_EXIT
 
@@ -49,7 +50,7 @@ def test_the_format_follows_the_path_when_not_given(client: FlaskClient) -> None
 
 
 def test_lint_of_a_posted_document_points_at_nodes(client: FlaskClient, flows_dir: Path) -> None:
-    document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
+    document = load_path(flows_dir / "hotline.flow").data
     assert client.post("/api/lint", json={"document": document}).json == {
         "ok": True,
         "diagnostics": [],
@@ -84,7 +85,7 @@ def test_compile_gives_the_version_and_state_machine_sce_compile_gives(
     assert CompiledFlow.from_json(json.dumps(r.json["ir"])).version == expected.version
     assert "main" in r.json["ir"]["states"]
     # The JSON twin is the same flow: the same version.
-    document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
+    document = load_path(flows_dir / "hotline.flow").data
     assert client.post("/api/compile", json={"document": document}).json["version"] == (
         expected.version
     )
@@ -100,6 +101,31 @@ def test_a_draft_that_does_not_compile_is_a_422_with_its_diagnostics(
     assert body["errors"][0]["message"] == "the flow does not compile: 1 error"
     located = [(e["code"], e["path"], e["line"]) for e in body["errors"][1:]]
     assert located == [("SCE604", "g.flow", 2), ("SCE102", "g.flow", 4)]
+
+
+def test_a_draft_with_a_schema_error_gets_its_other_findings_too(client: FlaskClient) -> None:
+    """As `sce lint` says: a misspelt field in one node hides nothing else of the draft, and
+    the draft still does not compile."""
+    from tests.lint.test_partial import DSL
+
+    linted = client.post("/api/lint", json={"text": DSL, "format": "flow", "path": "h.flow"})
+    assert linted.json["ok"] is False
+    assert [(d["code"], d["line"]) for d in linted.json["diagnostics"]] == [
+        ("SCE102", 5),
+        ("SCE002", 6),
+        ("SCE203", 9),
+    ]
+    compiled = client.post("/api/compile", json={"text": DSL, "format": "flow"})
+    assert compiled.status_code == 422
+    assert [e.get("code") for e in compiled.json["errors"][1:]] == ["SCE102", "SCE002", "SCE203"]
+
+
+def test_a_twilio_studio_export_is_told_for_what_it_is(client: FlaskClient) -> None:
+    from tests.test_loader import STUDIO_EXPORT
+
+    [d] = client.post("/api/lint", json={"document": STUDIO_EXPORT}).json["diagnostics"]
+    assert d["code"] == "SCE002"
+    assert d["message"].startswith("this is a Twilio Studio flow definition")
 
 
 def test_checks_change_nothing_and_need_no_token(client: FlaskClient, flows_dir: Path) -> None:

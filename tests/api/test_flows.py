@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 from runtime.server.app import MAX_API_BYTES, create_app
 from runtime.server.service import Service
 from sce.flowdoc import MAX_DEPTH
-from sce.loader import MAX_FREE_DEPTH
+from sce.loader import MAX_FREE_DEPTH, load_path
 
 HELLO = {
     "flow": "hello",
@@ -61,7 +62,7 @@ def test_the_list_has_every_bundled_flow_with_its_etag(client: FlaskClient) -> N
     )
     hotline = flows["hotline"]
     assert hotline["ok"] is True and hotline["title"] == "Customer hotline"
-    assert hotline["formats"] == ["json", "flow"]
+    assert hotline["formats"] == ["flow"]
     assert hotline["etag"] == read(client, "hotline")[1]
 
 
@@ -90,8 +91,7 @@ def test_two_editors_save_with_one_etag_and_the_second_gets_the_current_revision
     assert current["document"]["title"] == "Hotline (Ana)"
     assert second.headers["ETag"] == first.headers["ETag"] == current["etag"]
     # Ana's save is what the folder holds; Bo's was never written.
-    on_disk = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
-    assert on_disk["title"] == "Hotline (Ana)"
+    assert load_path(flows_dir / "hotline.flow").data["title"] == "Hotline (Ana)"
 
     # Bo reloads, applies the change again, and saves with the current ETag.
     again = save(client, writer, "hotline", bo, second.headers["ETag"], author="bo")
@@ -101,17 +101,17 @@ def test_two_editors_save_with_one_etag_and_the_second_gets_the_current_revision
 def test_a_change_without_if_match_is_refused_with_428(
     client: FlaskClient, writer: dict[str, str], flows_dir: Path
 ) -> None:
-    before = (flows_dir / "balance.json").read_bytes()
+    before = (flows_dir / "balance.flow").read_bytes()
     document, _ = read(client, "balance")
     document["title"] = "Changed blind"
     r = client.put("/api/flows/balance", json={"document": document}, headers=writer)
     assert_error(r, 428, "If-Match")
     assert_error(client.delete("/api/flows/balance", headers=writer), 428, "If-Match")
-    assert (flows_dir / "balance.json").read_bytes() == before
+    assert (flows_dir / "balance.flow").read_bytes() == before
 
 
 def test_a_saved_draft_with_errors_is_kept_with_its_diagnostics(
-    client: FlaskClient, writer: dict[str, str]
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
 ) -> None:
     document, etag = read(client, "hotline")
     document["nodes"]["welcome"]["type"] = "dance"
@@ -119,7 +119,7 @@ def test_a_saved_draft_with_errors_is_kept_with_its_diagnostics(
     assert r.status_code == 200
     problems = r.json["diagnostics"]
     assert problems and all(d["node"] == "welcome" for d in problems), problems
-    assert r.json["twin_stale"] is True  # hotline.flow could not be rewritten from a broken draft
+    assert "dance welcome" in (flows_dir / "hotline.flow").read_text(encoding="utf-8")
     assert read(client, "hotline")[0]["nodes"]["welcome"]["type"] == "dance"
 
 
@@ -135,6 +135,18 @@ def test_create_answers_201_with_location_and_etag_and_409_for_a_taken_id(
     assert (flows_dir / "hello.json").is_file()
 
     assert_error(client.post("/api/flows", json={"document": HELLO}, headers=writer), 409, "exists")
+
+
+def test_a_new_flow_may_be_kept_as_dsl(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
+) -> None:
+    r = client.post("/api/flows", json={"document": HELLO, "format": "flow"}, headers=writer)
+    assert r.status_code == 201 and r.json["formats"] == ["flow"]
+    assert load_path(flows_dir / "hello.flow").data == HELLO
+    assert not (flows_dir / "hello.json").exists()
+    other = {**HELLO, "flow": "hello_2"}
+    r = client.post("/api/flows", json={"document": other, "format": "yaml"}, headers=writer)
+    assert_error(r, 400, "/format must be 'json' or 'flow'")
 
 
 def test_a_document_for_another_flow_or_without_a_valid_id_is_a_400(
@@ -158,7 +170,7 @@ def test_delete_removes_the_files_and_keeps_the_history(
     )
     assert r.status_code == 200
     assert r.json["deleted"] is True and r.json["message"] == "retired"
-    assert not (flows_dir / "retries.json").exists() and not (flows_dir / "retries.flow").exists()
+    assert not (flows_dir / "retries.flow").exists()
     assert_error(client.get("/api/flows/retries"), 404, "there is no flow 'retries'")
     history = client.get("/api/flows/retries/revisions").json["revisions"]
     assert [h["deleted"] for h in history] == [True, False]
@@ -298,10 +310,10 @@ def test_a_document_nested_too_deep_is_a_400_and_nothing_is_written(
     assert not (flows_dir / "hello.json").exists()
     assert not (flows_dir / ".history" / "hello").exists()
 
-    before = (flows_dir / "hotline.json").read_bytes()
+    before = (flows_dir / "hotline.flow").read_bytes()
     document, etag = read(client, "hotline")
     assert_error(save(client, writer, "hotline", {**document, "title": nested(600)}, etag), 400, "")
-    assert (flows_dir / "hotline.json").read_bytes() == before
+    assert (flows_dir / "hotline.flow").read_bytes() == before
     # The flow stays readable and savable; layout data as deep as a flow may hold is stored.
     document["nodes"]["main"]["ui"] = {"notes": nested(MAX_FREE_DEPTH - 1)}
     saved = save(client, writer, "hotline", document, read(client, "hotline")[1])
@@ -311,15 +323,15 @@ def test_a_document_nested_too_deep_is_a_400_and_nothing_is_written(
 def test_a_flow_nested_deep_on_disk_is_still_read_and_can_be_repaired(
     client: FlaskClient, writer: dict[str, str], flows_dir: Path
 ) -> None:
-    document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
-    (flows_dir / "hotline.json").write_text(
+    document = json.loads((flows_dir / "complaint.json").read_text(encoding="utf-8"))
+    (flows_dir / "complaint.json").write_text(
         json.dumps({**document, "title": nested(600)}), encoding="utf-8"
     )
-    r = client.get("/api/flows/hotline")
+    r = client.get("/api/flows/complaint")
     assert r.status_code == 200
     assert r.json["diagnostics"][0]["pointer"] == "/title"
     assert client.get("/api/flows").status_code == 200
-    assert save(client, writer, "hotline", document, r.headers["ETag"]).status_code == 200
+    assert save(client, writer, "complaint", document, r.headers["ETag"]).status_code == 200
 
 
 def test_a_folder_the_server_cannot_write_is_still_read_and_writes_are_503(
@@ -328,7 +340,7 @@ def test_a_folder_the_server_cannot_write_is_still_read_and_writes_are_503(
     # Where the history should be, a file: the server can read the flows, not record anything.
     shutil.rmtree(flows_dir / ".history", ignore_errors=True)
     (flows_dir / ".history").write_text("not a folder", encoding="utf-8")
-    before = (flows_dir / "balance.json").read_bytes()
+    before = (flows_dir / "balance.flow").read_bytes()
 
     assert "balance" in {f["id"] for f in client.get("/api/flows").json["flows"]}
     document, etag = read(client, "balance")
@@ -340,4 +352,34 @@ def test_a_folder_the_server_cannot_write_is_still_read_and_writes_are_503(
     assert str(flows_dir / ".history") in r.json["errors"][0]["message"]
     assert_error(client.post("/api/flows", json={"document": HELLO}, headers=writer), 503, "")
     assert_error(client.delete("/api/flows/balance", headers={**writer, "If-Match": etag}), 503, "")
-    assert (flows_dir / "balance.json").read_bytes() == before
+    assert (flows_dir / "balance.flow").read_bytes() == before
+
+
+def git_diff(before: bytes, after: bytes, tmp: Path) -> list[str]:
+    """The lines `git diff` shows removed and added between two versions of a file."""
+    (tmp / "before").write_bytes(before)
+    (tmp / "after").write_bytes(after)
+    out = subprocess.run(
+        ["git", "diff", "--no-index", "--unified=0", "--no-color", "before", "after"],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [line for line in out.splitlines() if line[:1] in "+-" and line[:3] not in "--- +++"]
+
+
+def test_a_read_edit_save_round_trip_changes_one_line_of_each_form(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path, tmp_path: Path
+) -> None:
+    for flow, path, node in [
+        ("hotline", flows_dir / "hotline.flow", "opening_hours"),
+        ("complaint", flows_dir / "complaint.json", "thanks"),
+    ]:
+        before = path.read_bytes()
+        document, etag = read(client, flow)
+        # The document comes back as written: nodes in the file's order, not sorted.
+        assert list(document["nodes"]) == list(load_path(path).data["nodes"])
+        document["nodes"][node]["prompt"]["text"]["en-US"] = "One moment, please."
+        assert save(client, writer, flow, document, etag).status_code == 200
+        [removed, added] = git_diff(before, path.read_bytes(), tmp_path)
+        assert removed.startswith("-") and added.startswith("+") and "One moment, please." in added

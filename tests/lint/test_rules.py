@@ -16,6 +16,10 @@ A case file:
             flow identify { start -> done }
             hangup done { return = true }
 
+A rule about files rather than one flow (SCE004) gives `files:` (name → text) instead of `flow:`:
+they are written into a folder and linted as `sce lint FOLDER` does, and `expect` lists
+`NAME#POINTER` of the findings.
+
 Each rule needs at least one case where it fires and one where it does not.
 """
 
@@ -28,7 +32,9 @@ import yaml
 
 from sce.lint import RULES, lint_loaded
 from sce.lint.config import settings_from
+from sce.lint.runner import lint_paths
 from sce.loader import load_text
+from sce.report import diagnostic_line
 
 CASES = Path(__file__).parent.parent / "rules"
 
@@ -55,7 +61,19 @@ def test_every_rule_has_failing_and_passing_cases() -> None:
 @pytest.mark.parametrize(
     ("code", "case"), _cases(), ids=lambda v: v if isinstance(v, str) else v["name"]
 )
-def test_rule_case(code: str, case: dict) -> None:
+def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
+    if "files" in case:
+        for name, text in case["files"].items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        result = lint_paths([tmp_path], settings_from(case.get("settings", {})))
+        got = sorted(
+            f"{Path(str(d.path)).relative_to(tmp_path)}#{d.pointer}"
+            for d in result.diagnostics
+            if d.code == code
+        )
+        assert got == sorted(case["expect"]), [diagnostic_line(d) for d in result.diagnostics]
+        return
     fmt, text = ("flow", case["flow"]) if "flow" in case else ("json", case["json"])
     loaded = load_text(text, f"case.{fmt}", fmt)
     settings = settings_from(case.get("settings", {}))

@@ -257,7 +257,7 @@ def test_chinese_text_is_accepted() -> None:
         ),
         pytest.param(
             changed("nodes/main_menu/noqa", ["SCE1"]),
-            [("/nodes/main_menu/noqa/0", "'SCE1' is not a valid check code (like SCE012)")],
+            [("/nodes/main_menu/noqa/0", "'SCE1' is not a valid check code (like SCE502)")],
             id="noqa-code",
         ),
         pytest.param(

@@ -43,6 +43,25 @@ def test_a_broken_deploy_is_refused_with_its_diagnostics_and_the_live_version_st
     assert newest["result"] == REFUSED and newest["errors"] and newest["who"] == "bob"
 
 
+def test_a_schema_error_refuses_the_deploy_with_every_other_finding_listed_too(
+    registry: Registry,
+) -> None:
+    """The linter reads the rest of a flow with a misspelt field; the deploy still refuses it,
+    and the live version stays."""
+    good = registry.deploy(loaded(greeting("Hi")))
+    data = greeting("Hi")
+    data["nodes"]["echo"]["nxt"] = data["nodes"]["echo"].pop("next")  # type: ignore[index]
+    data["nodes"]["main"]["exhausted"] = "byee"  # type: ignore[index]
+    refused = registry.deploy(loaded(data))
+    assert refused.result == REFUSED and refused.version is None
+    assert [(d.code, d.pointer) for d in refused.diagnostics] == [
+        ("SCE002", "/nodes/echo/nxt"),
+        ("SCE102", "/nodes/main/exhausted"),
+        ("SCE301", "/nodes/main"),  # a warning: the menu has no timeout
+    ]
+    assert registry.current("hello").version == good.version
+
+
 def test_deploying_the_same_flow_again_changes_nothing(registry: Registry) -> None:
     first = registry.deploy(loaded(greeting("Hi")))
     again = registry.deploy(loaded(greeting("Hi")))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from runtime.registry import DEPLOYED, REFUSED, UNCHANGED, DeployResult, Registry
 from runtime.store.memory import MemoryDeployBackend
 from runtime.watch import FlowWatcher, deploy_to_folder
+from sce.report import diagnostic_line
 from tests.runtime.flows import broken, greeting, write
 
 DEBOUNCE = 0.3
@@ -76,15 +80,23 @@ def test_a_save_in_several_writes_deploys_once_and_never_half_written(tmp_path: 
         watcher.stop()
 
 
-def test_a_file_left_broken_is_refused_and_the_live_version_stays(tmp_path: Path) -> None:
+def test_a_file_left_broken_is_refused_and_the_live_version_stays(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = write(tmp_path / "hello.json", greeting("One"))
     registry, watcher, results = start(tmp_path)
     try:
         live = registry.current("hello").version
-        write(path, broken())
-        (result,) = results.wait_for(1)
+        with caplog.at_level(logging.WARNING, logger="sce.deploy"):
+            write(path, broken())
+            (result,) = results.wait_for(1)
         assert result.result == REFUSED and result.diagnostics
         assert registry.current("hello").version == live
+        # The server's log says why, each error as `sce lint` prints it.
+        [logged] = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        errors = [d for d in result.diagnostics if d.severity == "error"]
+        assert errors and all(f"  {diagnostic_line(d)}" in logged.splitlines() for d in errors)
+        assert f"{path}:" in logged
         (tmp_path / ".hello.json.swp").write_text("editor junk")  # never deployed
         time.sleep(DEBOUNCE * 2)
         assert len(results.items) == 1

@@ -24,6 +24,10 @@ describe(
 
     A missing or unknown field, a value of the wrong type, or an unknown node type.
 
+    When the errors lie inside nodes or variables, the rest of the flow is checked in the same
+    run: a node with a schema error is set aside (what it leads to is not taken for unreachable,
+    the variables it reads not for unused), and the flow is refused until it is fixed.
+
     **Why is this bad?** A misspelt field (`timout`) is silently ignored by lenient tools and the
     caller waits forever; here it is an error.
 
@@ -44,5 +48,22 @@ describe(
     **Example:** `{"timeout": 5, "timeout": 10}`.
 
     **Use instead:** one `timeout`.
+""",
+)
+
+describe(
+    "SCE004",
+    "flow-in-two-files",
+    """
+    Two files hold the same flow: a `.json` and a `.flow` of one name, or two files with one
+    flow id.
+
+    **Why is this bad?** An edit of one leaves the other stale, and which of the two a tool
+    reads decides what callers hear. A flow lives in one file, in the form its author chose.
+
+    **Example:** `flows/hotline.json` and `flows/hotline.flow` side by side.
+
+    **Use instead:** one of them; `sce convert --replace flows/hotline.json` turns a JSON flow
+    into DSL (or back) in place.
 """,
 )

@@ -80,7 +80,7 @@ def test_a_saved_flow_deployed_is_the_version_of_new_calls_only(
     assert r.json["ok"] is True and r.json["result"] == "deployed"
     assert r.json["previous"] == old and r.json["revision"] == 2 and r.json["who"] == "ana"
     # The working file, as the folder watcher deploys it; diagnostics come as objects only.
-    assert r.json["source"] == str(flows_dir / "hotline.json")
+    assert r.json["source"] == str(flows_dir / "hotline.flow")
     assert r.json["diagnostics"] == [] and "errors" not in r.json
     assert live(client) == r.json["version"] != old
 
@@ -172,7 +172,7 @@ def test_an_earlier_revision_can_be_deployed(
     save_renewed(client, writer)
     second = client.post("/api/flows/hotline/deploy", json={"revision": 2}, headers=writer)
     assert second.json["result"] == "deployed"
-    assert second.json["source"] == str(flows_dir / "hotline.json")  # 2 is the current one
+    assert second.json["source"] == str(flows_dir / "hotline.flow")  # 2 is the current one
     first = client.post("/api/flows/hotline/deploy", json={"revision": 1}, headers=writer)
     assert first.status_code == 200 and first.json["version"] == old
     assert first.json["source"] == "hotline@1.json"
@@ -188,7 +188,7 @@ def test_the_revision_answered_is_the_content_deployed(
 ) -> None:
     save_renewed(client, writer)
     # Someone edits the working file on disk: the repository records that as revision 3.
-    path = flows_dir / "hotline.json"
+    path = flows_dir / "hotline.flow"
     edited = path.read_text(encoding="utf-8").replace(NEW_WELCOME, "Hello again.")
     path.write_text(edited, encoding="utf-8")
     for asked, number in ((None, 3), (2, 2), (1, 1), (3, 3)):

@@ -4,7 +4,6 @@ queue and transfer news, answered with what the caller noticed."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import replace
@@ -15,6 +14,7 @@ from flask.testing import FlaskClient
 
 from runtime.config import RuntimeConfig
 from runtime.server.app import create_app
+from sce.loader import load_path
 from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import Phone
 
@@ -106,7 +106,7 @@ def test_a_draft_is_called_without_becoming_live(
     client: FlaskClient, writer: dict[str, str], flows_dir: Path
 ) -> None:
     live = client.get("/healthz").json["flows"]["hotline"]
-    document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
+    document = load_path(flows_dir / "hotline.flow").data
     document["nodes"]["welcome"]["prompt"]["text"]["en-US"] = "Welcome to the draft."
     call = start(client, writer, document=document, caller=VIP)
     assert call["flow"] == "hotline" and call["version"] != live
@@ -200,7 +200,7 @@ def test_any_worker_on_one_redis_carries_on_a_draft_call(
     services = [open_service(config, flows_dir), open_service(config, flows_dir)]
     try:
         one, two = (create_app(service=s).test_client() for s in services)
-        document = json.loads((flows_dir / "hotline.json").read_text(encoding="utf-8"))
+        document = load_path(flows_dir / "hotline.flow").data
         document["nodes"]["welcome"]["prompt"]["text"]["en-US"] = "Welcome to the draft."
         call = start(one, writer, document=document, at="2026-11-23T10:00:00+08:00")
         assert call["version"] not in services[1].registry.loaded_versions()

@@ -13,6 +13,8 @@ from runtime import actions as act
 from runtime.server import twiml
 from runtime.server.recordings import Recordings
 from runtime.server.service import Service
+from sce.canonical import render
+from sce.loader import load_path
 from tests.runtime.server.phone import Answer, Phone, parse
 
 WORKFLOW = "WW" + "a" * 32
@@ -236,9 +238,13 @@ def test_the_error_policys_transfer_does_not_come_back(service: Service, tmp_pat
 # -- how a transfer ends, through the webhooks ---------------------------------------------------
 
 
+FORMS = (".flow", ".json")
+
+
 def deployed(service: Service, tmp_path: Path, flow: str, old: str, new: str) -> None:
-    """Deploy a copy of a shipped flow with `old` replaced by `new`."""
-    text = Path(service.config.flows, f"{flow}.flow").read_text(encoding="utf-8")
+    """Deploy a copy of a shipped flow with `old` replaced by `new` in its DSL form."""
+    [shipped] = [p for p in Path(service.config.flows).glob(f"{flow}.*") if p.suffix in FORMS]
+    text = render(load_path(shipped), "flow")
     assert old in text
     path = tmp_path / f"{flow}.flow"
     path.write_text(text.replace(old, new), encoding="utf-8")

@@ -100,6 +100,25 @@ def test_an_unknown_call_gets_a_clean_hangup(phone: Phone) -> None:
     assert (answer.status, answer.verbs) == (200, ["Hangup"])
 
 
+def test_a_call_of_another_flow_is_refused_on_this_flows_urls(
+    phone: Phone, service: Service
+) -> None:
+    """A hotline call's CallSid on balance's URLs moves nothing: 404, the call as it was."""
+    sid, menu = phone.call("hotline")
+    before = service.calls.get(sid)
+    for url in [
+        menu.next_url().replace("/voice/hotline/", "/voice/balance/"),
+        "voice/balance/timeout?asked=1",
+        "voice/balance/status",
+        "voice/balance",
+    ]:
+        answer = phone.post(url, phone.form(sid, Digits="1", CallStatus="completed"))
+        assert answer.status == 404, url
+        assert f"call {sid} is a call of flow 'hotline', not of 'balance'" in answer.text
+    assert service.calls.get(sid) == before
+    assert phone.press(sid, menu, "1").said[0].startswith("We are open from nine")
+
+
 def test_a_call_to_a_flow_not_deployed_is_told_sorry(phone: Phone) -> None:
     _, answer = phone.call("no_such_flow")
     assert answer.status == 200 and answer.verbs == ["Say", "Hangup"]
