@@ -4,8 +4,11 @@ their problems printed (always like `sce lint` prints them)."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -132,6 +135,24 @@ def sources_for(diagnostics: Iterable[Diagnostic]) -> dict[str, Source]:
                 continue
             sources[d.path] = Source(d.path, text)
     return sources
+
+
+def exchange(
+    request: urllib.request.Request, where: str, timeout: float, hint: str = ""
+) -> tuple[int, bytes]:
+    """Send an HTTP request to a server (`sce deploy --server`, `sce webhook`): its status and
+    body, an error status included; a CliError that says what failed when there is no answer
+    (`hint` is added to it, such as how to start the server)."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except urllib.error.URLError as e:
+        reason = e.reason.strerror if isinstance(e.reason, OSError) else None
+        raise CliError(f"cannot reach {where}: {reason or e.reason}{hint}") from None
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        raise CliError(f"cannot reach {where}: {e}{hint}") from None
 
 
 def to_json(data: object) -> str:

@@ -14,7 +14,6 @@ refuses it with every diagnostic, printed here like `sce lint` prints them.
 
 from __future__ import annotations
 
-import http.client
 import json
 import sys
 import urllib.error
@@ -28,6 +27,7 @@ import click
 from sce.cli.common import (
     CliError,
     NonEmptyPath,
+    exchange,
     output_option,
     print_diagnostics,
     require_flow_file,
@@ -204,15 +204,7 @@ def _post(url: str, body: Mapping[str, object], token: str | None) -> tuple[int,
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=SERVER_TIMEOUT) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
-    except urllib.error.URLError as e:
-        raise CliError(f"cannot reach {url}: {e.reason}") from None
-    except (OSError, ValueError, http.client.HTTPException) as e:
-        raise CliError(f"cannot reach {url}: {e}") from None
+    status, raw = exchange(request, url, SERVER_TIMEOUT)
     try:
         answer = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -19,7 +19,6 @@ The runtime is imported only to read the settings, when the command runs.
 
 from __future__ import annotations
 
-import http.client
 import json
 import secrets
 import urllib.error
@@ -33,7 +32,7 @@ from urllib.parse import quote, urlencode, urljoin
 import click
 
 from sce.cli.answer import NextCommand, describe, next_steps
-from sce.cli.common import CliError
+from sce.cli.common import CliError, exchange
 
 if TYPE_CHECKING:
     from runtime.config import RuntimeConfig
@@ -276,14 +275,5 @@ def _answer(
 
 
 def _request(request: urllib.request.Request, where: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
-    except urllib.error.URLError as e:
-        reason = e.reason.strerror if isinstance(e.reason, OSError) else None
-        raise CliError(f"cannot reach {where}: {reason or e.reason}{_UNREACHABLE}") from None
-    except (OSError, ValueError, http.client.HTTPException) as e:
-        raise CliError(f"cannot reach {where}: {e}{_UNREACHABLE}") from None
+    status, raw = exchange(request, where, TIMEOUT, _UNREACHABLE)
     return status, raw.decode("utf-8", "replace")
