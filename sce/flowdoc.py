@@ -15,7 +15,7 @@ from sce.diagnostics import Diagnostic
 from sce.dsl import Comments, parse_dsl, print_dsl
 from sce.errors import BadFlowDocument
 from sce.jsontext import to_json, unwritable
-from sce.loader import MAX_FREE_DEPTH, LoadedFlow, load_data
+from sce.loader import MAX_FREE_DEPTH
 from sce.schema.document import SCHEMA, ecma_regex
 
 #: A flow id, as the schema says it (it is also the working file's name).
@@ -49,9 +49,8 @@ def render(
     *,
     comments: Comments | None = None,
     indent: int = 2,
-) -> tuple[str, LoadedFlow]:
-    """The text to write for a document in the form of its file (`json` or `flow`), and how it
-    loads.
+) -> str:
+    """The text to write for a document in the form of its file (`json` or `flow`).
 
     The text holds the document as it came, keys in its order and every value as given (not
     the canonical form, which drops defaults and orders keys its own way): a client that read a
@@ -62,10 +61,7 @@ def render(
     problem = unwritable(document, MAX_DEPTH)
     if problem is not None:
         raise bad_document(problem[1], problem[0])
-    loaded = load_data(document)
-    if fmt == "json":
-        return to_json(document, indent), loaded
-    return _dsl(document, comments), loaded
+    return to_json(document, indent) if fmt == "json" else _dsl(document, comments)
 
 
 def _dsl(document: dict[str, object], comments: Comments | None) -> str:

@@ -151,7 +151,7 @@ class FlowRepository:
         stopped."""
         flow_id = flow_id_of(document)
         doc = cast("dict[str, object]", document)  # flow_id_of vetted it
-        text, _ = render(doc, fmt)
+        text = render(doc, fmt)
         with self._locked(write=True):
             if self._sync(flow_id)[0] is not None:
                 raise FlowExists(f"a flow '{flow_id}' exists already; save it instead")
@@ -186,7 +186,7 @@ class FlowRepository:
             work = self._working(flow_id)
             assert work is not None  # _checked found it
             fmt, old = current.formats[0], work.loaded
-            text, _ = render(doc, fmt, comments=old.comments, indent=indent_of(old.source.text))
+            text = render(doc, fmt, comments=old.comments, indent=indent_of(old.source.text))
             etag = etag_of(text.encode())
             if etag == current.etag:
                 return current
