@@ -97,7 +97,7 @@ def _two_forms() -> Iterator[str]:
     yield "## Reading the two forms"
     yield ""
     yield (
-        "A flow is one file, `NAME.json` (what the designer saves) or `NAME.flow` (the DSL, what "
+        "A flow is one file, `NAME.json` (the JSON document) or `NAME.flow` (the DSL, what "
         "people review in git). Both hold the same document: `sce convert FILE --to json` (or "
         "`--to flow`) turns one into the other without losing anything, and `sce fmt` writes "
         "either in its canonical layout. The field names on this page are the JSON keys, and the "
