@@ -11,9 +11,10 @@ run: setup
 	$(BIN)/sce lint flows/
 	$(BIN)/sce call --script flows/
 	@echo "The runtime server on the bundled flows (business systems answered by flows/systems.http.yaml)."
-	@echo "Edit a file in flows/: it redeploys. API reads, /healthz and /metrics work at once."
-	@echo "Webhooks need TWILIO_AUTH_TOKEN (try one: sce webhook balance); API writes need SCE_API_TOKEN."
+	@echo "Edit a file in flows/: it redeploys. /healthz, /metrics and /api/openapi.json work at once."
+	@echo "Webhooks need TWILIO_AUTH_TOKEN (try one: sce webhook balance); the API needs the login below."
 	@echo "The README's first section says how, and how to reach the server from Twilio."
+	@$(BIN)/python scripts/dev_user.py
 	$(BIN)/sce serve --flows flows --http flows/systems.http.yaml
 
 test: setup
@@ -32,6 +33,7 @@ bench: setup
 # nothing, stopped when the server stops, Ctrl-C included). Extra serve options: ARGS="--port 8001".
 .PHONY: run-redis
 run-redis: setup
+	@$(BIN)/python scripts/dev_user.py
 	$(BIN)/python scripts/run_redis.py $(ARGS)
 
 # docs/reference.md from the flow schema (tests/schema/test_reference.py says when it is stale).

@@ -16,6 +16,10 @@ trust-forwarded = false                  # behind a proxy: honour X-Forwarded-Pr
 twilio-workflow-sid = "WW..."            # TaskRouter workflow: queue transfers become Tasks
 voices = { "en-US" = "Polly.Joanna" }    # <Say> voice per language (Twilio's default otherwise)
 prompts = "prompts"                      # folder of recorded prompt audio, served at /prompts/
+users = ".sce/users.json"                # people and API tokens (`sce users`); 0600
+audit = ".sce/audit.jsonl"               # the audit log (in Redis when the store is there)
+session-idle = 14400                     # seconds a browser session lasts unused
+session-lifetime = 86400                 # seconds a browser session lasts at most
 
 The API token (`SCE_API_TOKEN`) and Twilio's auth token come from the environment (or the file,
 though a secret is better kept out of a committed pyproject.toml).
@@ -76,6 +80,11 @@ class RuntimeConfig:
     api_token: str | None = None
     voices: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
     prompts: str = "prompts"
+    #: The users file, and the audit log's file (with the in-memory store).
+    users: str = ".sce/users.json"
+    audit: str = ".sce/audit.jsonl"
+    session_idle: float = 4 * 3600.0
+    session_lifetime: float = 24 * 3600.0
     origin: str | None = field(default=None, compare=False)
 
     @property
@@ -94,6 +103,8 @@ _ENV = {
     "TWILIO_WORKFLOW_SID": "twilio_workflow_sid",
     "SCE_VERIFY_SIGNATURES": "verify_signatures",
     "SCE_TRUST_FORWARDED": "trust_forwarded",
+    "SCE_USERS": "users",
+    "SCE_AUDIT": "audit",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -64,3 +64,19 @@ class RevisionNotFound(SceError, LookupError):
 class BadFlowDocument(SceError):
     """A document that cannot be stored at all, not even as a draft (not an object, no valid id,
     text no UTF-8 file can hold). Its diagnostics point at the problem."""
+
+
+class AccessError(SceError):
+    """Base of the errors about users, tokens and logins (`sce.access`)."""
+
+
+class UserNotFound(AccessError, LookupError):
+    """No user (or no API token) by that name."""
+
+
+class UserExists(AccessError):
+    """A user by that name exists already."""
+
+
+class InvalidUser(AccessError, ValueError):
+    """A user name, role, password or expiry that cannot be taken; the message says why."""

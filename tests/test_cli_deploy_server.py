@@ -124,6 +124,27 @@ def test_a_wrong_or_missing_token_is_a_clear_error(
     assert live(url) == old
 
 
+def test_a_users_token_deploys_under_the_users_name(
+    url: str, drafts: Path, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With people on the server, a deploy is recorded under the token's user, and a token of a
+    role that may not deploy is refused with the role it lacks."""
+    users = service.access.users
+    users.add("lee", "deployer", "a long passphrase")
+    users.add("vic", "viewer", "a long passphrase")
+    _, lee = users.create_token("lee")
+    _, vic = users.create_token("vic")
+    monkeypatch.setenv("SCE_API_TOKEN", lee)
+    result = run("deploy", drafts / "hotline.flow", "--server", url)
+    assert result.exit_code == 0, result.stderr
+    assert service.registry.log("hotline", 1)[0]["who"] == "lee"
+    assert run("deploy", drafts / "hotline.flow", "--server", url, "--who", "ana").exit_code == 2
+    monkeypatch.setenv("SCE_API_TOKEN", vic)
+    refused = run("deploy", drafts / "hotline.flow", "--server", url)
+    assert refused.exit_code == 2
+    assert "vic (viewer) may not deploy or roll back flows" in refused.stderr
+
+
 def test_a_read_only_server_says_so(service: Service, drafts: Path) -> None:
     with serve(create_app(replace(service.config, api_token=None), service=service)) as base:
         result = run("deploy", drafts / "hotline.flow", "--server", base)

@@ -7,12 +7,15 @@ from flask import Flask
 from runtime.server.deploys import deploys
 from runtime.server.openapi import openapi
 from runtime.server.simulate import simulate
+from sce.api.audit import audit_log
 from sce.api.checks import checks
 from sce.api.flows import flows
+from sce.api.session import session
+from sce.api.users import users
 
 
 def register(app: Flask) -> None:
-    """Add the API's blueprints to `app`: authoring (flows, checks), deploys, test calls and
-    the API's own description."""
-    for blueprint in (flows, checks, deploys, simulate, openapi):
+    """Add the API's blueprints to `app`: logging in, users and the audit log, authoring
+    (flows, checks), deploys, test calls and the API's own description."""
+    for blueprint in (session, users, audit_log, flows, checks, deploys, simulate, openapi):
         app.register_blueprint(blueprint)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,7 @@ from runtime.server.api import register as register_api
 from runtime.server.health import health
 from runtime.server.service import Service
 from runtime.server.voice import PREFIX, VoiceWebhooks, webhook_path
-from sce.api import errors
-from sce.api.auth import TOKEN_KEY
+from sce.api import auth, errors
 
 #: Largest API body (a flow document to save, a test-call event); a body that carries a draft
 #: to build is held to the smaller `sce.api.requests.MAX_DRAFT_BYTES`.
@@ -48,7 +48,6 @@ def create_app(
     config = config or (service.config if service else load_config())
     app = Flask("sce", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_API_BYTES
-    app.config[TOKEN_KEY] = config.api_token
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese prompts as they are written
         app.json.sort_keys = False  # a flow read is the document as written, in its order
@@ -57,11 +56,15 @@ def create_app(
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
     app.extensions["sce.flows"] = service.flows
     app.extensions["sce.settings"] = service.registry.settings
+    # The service's users, sessions and audit log; the shared token as this app's settings say.
+    app.extensions[auth.ACCESS_KEY] = replace(service.access, api_token=config.api_token)
+    auth.install(app)
     # Middleware goes in by replacing `wsgi_app` (Flask's documented way, which mypy calls
     # assigning to a method).
     app.wsgi_app = _Served(app.wsgi_app, VoiceWebhooks(service))  # type: ignore[method-assign]
     if config.trust_forwarded:  # first, so that the webhooks see the proxy's URL too
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+        # x_for: the client's address, not the proxy's, for login limits and the audit log.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     errors.install(
         app,
         extra={

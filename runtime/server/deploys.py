@@ -16,7 +16,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from runtime.registry import DeployResult
 from runtime.server.service import service
-from sce.api.auth import writer
+from sce.access.roles import Permission
+from sce.api.auth import allow, audit, author
 from sce.api.errors import ApiError
 from sce.api.requests import int_field, json_body, posted_draft, query_int, text_field
 from sce.report import diagnostic_to_json
@@ -31,13 +32,13 @@ MAX_WHO = 200
 
 
 @deploys.post("/api/flows/<flow_id>/deploy")
+@allow(Permission.DEPLOY)
 def deploy_stored(flow_id: str) -> Response:
     """Deploy a flow of the repository: `revision` (default: the current one), read with its
     number in one step, so that the revision answered is the content deployed."""
-    who = writer()
     body = json_body(optional=True)
     revision = int_field(body, "revision", minimum=1)
-    who = text_field(body, "who", limit=MAX_WHO) or who
+    who = author(text_field(body, "who", limit=MAX_WHO))
     loaded, number = service().flows.load(flow_id, revision)
     if loaded.flow is not None and loaded.flow.flow != flow_id:
         raise ApiError(
@@ -47,11 +48,11 @@ def deploy_stored(flow_id: str) -> Response:
 
 
 @deploys.post("/api/deploys")
+@allow(Permission.DEPLOY)
 def deploy_posted() -> Response:
     """Deploy the flow in the body (`document`, or `text` with `format` and `path`)."""
-    who = writer()
     body = json_body()
-    who = text_field(body, "who", limit=MAX_WHO) or who
+    who = author(text_field(body, "who", limit=MAX_WHO))
     loaded = posted_draft(body)
     # Named apart from the server's own files: a client's `flows/balance.json` is not the
     # server's, and a restart must not take one for the other.
@@ -60,6 +61,7 @@ def deploy_posted() -> Response:
 
 
 @deploys.get("/api/deploys")
+@allow(Permission.READ)
 def deploy_log() -> dict[str, object]:
     """The deploy log, newest first: `flow` to see one flow's, `limit` records at most."""
     flow = request.args.get("flow") or None
@@ -68,24 +70,34 @@ def deploy_log() -> dict[str, object]:
 
 
 @deploys.post("/api/flows/<flow_id>/rollback")
+@allow(Permission.DEPLOY)
 def rollback(flow_id: str) -> Response:
     """Make an earlier version current again: `version` (8 or more characters of it), or the
     one deployed before the current."""
-    who = writer()
     body = json_body(optional=True)
     version = text_field(body, "version", limit=64)
     if version is not None and len(version) < MIN_VERSION_PREFIX:
         raise ApiError(
             400, f"/version must have at least {MIN_VERSION_PREFIX} characters, not '{version}'"
         )
-    who = text_field(body, "who", limit=MAX_WHO) or who
-    return _answer(service().registry.rollback(flow_id, version, who=who))
+    who = author(text_field(body, "who", limit=MAX_WHO))
+    return _answer(service().registry.rollback(flow_id, version, who=who), action="rollback")
 
 
-def _answer(result: DeployResult, *, revision: int | None = None) -> Response:
+def _answer(
+    result: DeployResult, *, revision: int | None = None, action: str = "deploy"
+) -> Response:
     """200 with what the deploy did and its diagnostics (warnings), or 422 with every
-    diagnostic when it was refused. The record leaves out the log's `errors` (the same
-    diagnostics as text)."""
+    diagnostic when it was refused; either way a record in the audit log. The answer leaves
+    out the deploy log's `errors` (the same diagnostics as text)."""
+    audit(
+        action,
+        "ok" if result.ok else "refused",
+        flow=result.flow,
+        revision=revision,
+        version=result.version,
+        detail=result.result if result.ok else f"{len(result.diagnostics)} finding(s)",
+    )
     data = result.to_data()
     errors = len(cast(list[str], data.pop("errors")))
     if revision is not None:

@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from flask import Blueprint
 
+from sce.api.auth import public
+
 openapi = Blueprint("openapi", __name__)
 
 SOURCE = Path(__file__).with_name("openapi.yaml")
@@ -25,5 +27,6 @@ def description() -> dict[str, object]:
 
 
 @openapi.get("/api/openapi.json")
+@public
 def openapi_json() -> dict[str, object]:
     return description()

@@ -21,9 +21,11 @@ from runtime.server.answers import Answers
 from runtime.server.metrics import METRICS
 from runtime.server.recordings import Recordings
 from runtime.server.twiml import Voice
-from runtime.store import SessionStore, open_deploys, open_store
+from runtime.store import SessionStore, open_audit, open_deploys, open_logins, open_store
 from runtime.store.replies import Replies, open_replies
 from runtime.watch import FlowWatcher, deploy_folder
+from sce.access.users import UserFile
+from sce.api.auth import Access
 from sce.lint import Settings, load_settings
 from sce.revisions import FlowRepository
 
@@ -43,6 +45,8 @@ class Service:
     flows: FlowRepository
     replies: Replies
     recordings: Recordings
+    #: Users, browser sessions and the audit log, for the API's permission check.
+    access: Access
     answers: Answers = field(default_factory=Answers)
     #: How the webhooks speak per (root URL, flow): built once (see voice._voice).
     voices: dict[tuple[str, str], Voice] = field(default_factory=dict)
@@ -81,6 +85,7 @@ class Service:
             FlowRepository(folder),
             open_replies(config.store, idle_ttl=config.idle_ttl, ended_ttl=config.ended_ttl),
             Recordings(config.prompts),
+            open_access(config),
         )
         if deploy or watch:
             service.watcher, _ = watch_folder(registry, folder, watch=watch)
@@ -92,6 +97,19 @@ class Service:
         self.registry.close()
         self.store.close()
         self.replies.close()
+        self.access.logins.close()
+        self.access.audit.close()
+
+
+def open_access(config: RuntimeConfig) -> Access:
+    """The users file, sessions and audit log the settings name (and the shared token, which
+    each app takes from its own settings)."""
+    return Access(
+        UserFile(config.users),
+        open_logins(config.store, idle=config.session_idle, lifetime=config.session_lifetime),
+        open_audit(config.store, config.audit),
+        config.api_token,
+    )
 
 
 def open_registry(config: RuntimeConfig, settings: Settings | None = None) -> Registry:

@@ -35,7 +35,8 @@ from runtime.server.service import Service, service
 from runtime.session import Session
 from runtime.simulator import parse_moment
 from runtime.store.replies import Reply
-from sce.api.auth import require_writer
+from sce.access.roles import Permission
+from sce.api.auth import allow
 from sce.api.errors import ApiError
 from sce.api.requests import json_body, posted_draft, text_field
 
@@ -60,7 +61,7 @@ class _TestCall:
 
 
 @simulate.post("/api/simulate/calls")
-@require_writer
+@allow(Permission.TEST)
 def start_call() -> Response:
     """Start a test call: `flow` (its deployed version, or `version`), or a draft."""
     body = json_body()
@@ -81,7 +82,7 @@ def start_call() -> Response:
 
 
 @simulate.post("/api/simulate/calls/<call_id>/events")
-@require_writer
+@allow(Permission.TEST)
 def send_event(call_id: str) -> dict[str, object]:
     """What the caller (or the platform) does next; the engine drops what does not fit."""
     svc = service()
@@ -94,7 +95,7 @@ def send_event(call_id: str) -> dict[str, object]:
 
 
 @simulate.get("/api/simulate/calls/<call_id>")
-@require_writer
+@allow(Permission.TEST)
 def get_call(call_id: str) -> dict[str, object]:
     """The call's last answer again, with whether it has ended since."""
     svc = service()

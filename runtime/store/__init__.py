@@ -7,10 +7,13 @@ load only when a Redis URL is used.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL, DeployBackend, SessionStore
 from runtime.store.memory import MemoryDeployBackend, MemorySessionStore
+from sce.access.audit import Audit, FileAudit
+from sce.access.logins import Logins, MemoryLogins
 from sce.errors import ConfigError
 
 __all__ = [
@@ -18,7 +21,9 @@ __all__ = [
     "MemoryDeployBackend",
     "MemorySessionStore",
     "SessionStore",
+    "open_audit",
     "open_deploys",
+    "open_logins",
     "open_store",
     "redacted",
     "shared",
@@ -81,3 +86,22 @@ def open_deploys(url: str | None) -> DeployBackend:
     from runtime.store.redis_deploys import RedisDeployBackend
 
     return RedisDeployBackend(url or "")
+
+
+def open_logins(url: str | None, *, idle: float, lifetime: float) -> Logins:
+    """Where browser sessions and failed logins are kept: in Redis when the store is there."""
+    if _scheme(url) == "memory":
+        return MemoryLogins(idle, lifetime)
+    from runtime.store.redis_access import RedisLogins
+
+    return RedisLogins(url or "", idle, lifetime)
+
+
+def open_audit(url: str | None, path: str | Path) -> Audit:
+    """The audit log: a Redis stream when the store is Redis (processes on several machines
+    share it), else a file of JSON lines at `path`."""
+    if _scheme(url) == "memory":
+        return FileAudit(path)
+    from runtime.store.redis_access import RedisAudit
+
+    return RedisAudit(url or "")

@@ -19,6 +19,8 @@ import threading
 
 from flask import Blueprint, current_app
 
+from sce.access.roles import Permission
+from sce.api.auth import allow
 from sce.api.errors import ApiError
 from sce.api.requests import draft_body, posted_draft
 from sce.build import Build, build
@@ -35,6 +37,7 @@ BUILD_WAIT = 1.0
 
 
 @checks.post("/api/lint")
+@allow(Permission.READ)
 def lint() -> dict[str, object]:
     """Every finding about the draft, as `sce lint --format json` prints them; 413 for a draft
     over MAX_DRAFT_BYTES, 503 (Retry-After) while another check builds its draft."""
@@ -46,6 +49,7 @@ def lint() -> dict[str, object]:
 
 
 @checks.post("/api/compile")
+@allow(Permission.READ)
 def compile_draft() -> dict[str, object]:
     """The compiled state machine of the draft and its version, or 422 with why not; 413 and
     503 as for lint."""

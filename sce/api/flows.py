@@ -18,12 +18,17 @@ full, a file where its `.history` should be) is a 503 that names it. The reposit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from sce.api.auth import writer
+from sce.access.roles import Permission
+from sce.api.auth import allow, audit, author
 from sce.api.errors import ApiError, error_response
 from sce.api.requests import json_body, query_int, text_field
 from sce.canonical import FORMATS
+from sce.errors import StaleRevision
 from sce.flowdiff import diff
 from sce.history import StoredFlow
 from sce.revisions import FlowRepository
@@ -42,57 +47,65 @@ def repository() -> FlowRepository:
 
 
 @flows.get("/api/flows")
+@allow(Permission.READ)
 def list_flows() -> dict[str, object]:
     return {"flows": [summary.to_data() for summary in repository().list()]}
 
 
 @flows.post("/api/flows")
+@allow(Permission.WRITE)
 def create_flow() -> Response:
     """Store a new flow: 201 with its place (Location) and ETag; 409 if the id is taken."""
-    who = writer()
     body = json_body()
     stored = repository().create(
-        _document(body), author=_author(body, who), message=_message(body), fmt=_format(body)
+        _document(body), author=_author(body), message=_message(body), fmt=_format(body)
     )
+    audit("flow.create", flow=stored.id, revision=stored.revision)
     response = _stored(stored, 201)
     response.headers["Location"] = url_for(".get_flow", flow_id=stored.id)
     return response
 
 
 @flows.get("/api/flows/<flow_id>")
+@allow(Permission.READ)
 def get_flow(flow_id: str) -> Response:
     return _stored(repository().get(flow_id))
 
 
 @flows.put("/api/flows/<flow_id>")
+@allow(Permission.WRITE)
 def save_flow(flow_id: str) -> Response:
     """Save a new version of a flow read with the ETag sent as If-Match."""
-    who = writer()
     if_match = _if_match()
     body = json_body()
-    stored = repository().save(
-        flow_id,
-        _document(body),
-        if_match=if_match,
-        author=_author(body, who),
-        message=_message(body),
-    )
+    with _stale_refused("flow.save", flow_id):
+        stored = repository().save(
+            flow_id,
+            _document(body),
+            if_match=if_match,
+            author=_author(body),
+            message=_message(body),
+        )
+    audit("flow.save", flow=flow_id, revision=stored.revision)
     return _stored(stored)
 
 
 @flows.delete("/api/flows/<flow_id>")
+@allow(Permission.WRITE)
 def delete_flow(flow_id: str) -> dict[str, object]:
     """Remove a flow's files; its history stays (the answer is the revision that records it)."""
-    who = writer()
     if_match = _if_match()
     body = json_body(optional=True)
-    deleted = repository().delete(
-        flow_id, if_match=if_match, author=_author(body, who), message=_message(body)
-    )
+    with _stale_refused("flow.delete", flow_id):
+        deleted = repository().delete(
+            flow_id, if_match=if_match, author=_author(body), message=_message(body)
+        )
+    audit("flow.delete", flow=flow_id, revision=deleted.revision)
     return deleted.to_data()
 
 
 @flows.get("/api/flows/<flow_id>/revisions")
+@allow(Permission.READ)
 def list_revisions(flow_id: str) -> dict[str, object]:
     """The history of a flow, newest first."""
     infos = repository().revisions(flow_id)
@@ -100,11 +113,13 @@ def list_revisions(flow_id: str) -> dict[str, object]:
 
 
 @flows.get("/api/flows/<flow_id>/revisions/<int:number>")
+@allow(Permission.READ)
 def get_revision(flow_id: str, number: int) -> dict[str, object]:
     return repository().revision(flow_id, number).to_data()
 
 
 @flows.get("/api/flows/<flow_id>/diff")
+@allow(Permission.READ)
 def diff_revisions(flow_id: str) -> dict[str, object]:
     """What changed from revision `from` to revision `to` (default: the newest)."""
     repo = repository()
@@ -124,6 +139,18 @@ def diff_revisions(flow_id: str) -> dict[str, object]:
 
 
 # -- pieces ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _stale_refused(action: str, flow_id: str) -> Iterator[None]:
+    """A save or delete based on an older revision is a refused change: in the audit log with
+    the revision it would have overwritten, then answered 412 as ever."""
+    try:
+        yield
+    except StaleRevision as e:
+        current = e.current.revision
+        audit(action, "refused", flow=flow_id, revision=current, detail="stale If-Match")
+        raise
 
 
 def _stored(stored: StoredFlow, status: int = 200) -> Response:
@@ -149,8 +176,8 @@ def _format(body: dict[str, object]) -> str:
     return str(fmt)
 
 
-def _author(body: dict[str, object], who: str) -> str:
-    return text_field(body, "author", limit=MAX_AUTHOR) or who
+def _author(body: dict[str, object]) -> str:
+    return author(text_field(body, "author", limit=MAX_AUTHOR))
 
 
 def _message(body: dict[str, object]) -> str:

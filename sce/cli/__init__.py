@@ -1,6 +1,7 @@
 """The `sce` command line: lint, fmt, convert, compile, graph, rules, call (the simulator),
 deploy (into the folder a runtime watches, or through a server's API), serve (the runtime
-server) and webhook (one of a call's webhooks, signed as Twilio signs it, sent to a server).
+server), webhook (one of a call's webhooks, signed as Twilio signs it, sent to a server) and
+users (the server's people and API tokens).
 One module per command or family of commands; what they share is in `sce.cli.common`.
 
 Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
@@ -14,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from sce.cli import call, compile, deploy, fmt, lint, rules, serve, webhook
+from sce.cli import call, compile, deploy, fmt, lint, rules, serve, users, webhook
 from sce.cli.common import SceGroup
 from sce.report import ExitCode
 
@@ -37,6 +38,7 @@ for command in (
     deploy.deploy,
     serve.serve,
     webhook.webhook,
+    users.users,
 ):
     cli.add_command(command)
 

@@ -68,9 +68,8 @@ SERVER_TIMEOUT = 60
 @click.option(
     "--who",
     metavar="NAME",
-    default="sce deploy",
-    show_default=True,
-    help="Who deploys, as the results record it.",
+    help="Who deploys, as the results record it (default 'sce deploy'; with --server, the "
+    "token's user, and only the shared SCE_API_TOKEN may name someone).",
 )
 @output_option("Write the results (flow, version, errors) as JSON to this file.")
 def deploy(
@@ -78,7 +77,7 @@ def deploy(
     folder: Path | None,
     server: str | None,
     token: str | None,
-    who: str,
+    who: str | None,
     output: Path | None,
 ) -> None:
     """Check flows and put the good ones into DIR, where a runtime watches for them, or deploy
@@ -100,7 +99,7 @@ def deploy(
         _finish(*_deploy_to_server(flows, server.rstrip("/"), token, who), output)
     if folder is None:
         raise click.MissingParameter(param_hint="'--to' or '--server'", param_type="option")
-    _finish(*_deploy_to_folder(flows, folder, who), output)
+    _finish(*_deploy_to_folder(flows, folder, who or "sce deploy"), output)
 
 
 def _finish(records: list[dict[str, object]], refused: int, output: Path | None) -> NoReturn:
@@ -141,7 +140,7 @@ def _deploy_to_folder(
 
 
 def _deploy_to_server(
-    flows: tuple[Path, ...], url: str, token: str | None, who: str
+    flows: tuple[Path, ...], url: str, token: str | None, who: str | None
 ) -> tuple[list[dict[str, object]], int]:
     """Post each file's text to the server; print what it did with each."""
     if not url.startswith(("http://", "https://")):
@@ -162,7 +161,9 @@ def _deploy_to_server(
             records.append({"file": str(path), "result": "refused"})
             refused += 1
             continue
-        body = {"text": text, "format": fmt, "path": str(path), "who": who}
+        body = {"text": text, "format": fmt, "path": str(path)}
+        if who is not None:
+            body["who"] = who
         status, answer = _post(f"{url}/api/deploys", body, token)
         refusal = answer.get("deploy")
         if status == 422 and isinstance(refusal, dict):

@@ -86,9 +86,29 @@ def _announce(config: RuntimeConfig, options: Options) -> None:
             "  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403);"
             " export it (your Twilio auth token, or a made-up one to try `sce webhook FLOW`)"
         )
-    if not config.api_token:
-        lines.append(
-            "  note: SCE_API_TOKEN is not set: the API is read-only; export it to save and"
-            " deploy (clients send it as `Authorization: Bearer ...`)"
-        )
+    lines.extend(_who_may_come_in(config))
     click.echo("\n".join(lines), err=True)
+
+
+def _who_may_come_in(config: RuntimeConfig) -> list[str]:
+    """What the users file says about logging in: on a first start, with nobody a user, that
+    reads are open and how to make the first admin (no default password is ever made here:
+    `make run` makes its development user itself)."""
+    from sce.access.users import UserFile
+
+    count = len(UserFile(config.users).users())
+    if count == 0:
+        lines = [
+            "  note: no users yet: reads are open to anyone who can reach the port; create one"
+            " with: sce users add NAME --role admin"
+        ]
+        if not config.api_token:
+            lines.append(
+                "  note: SCE_API_TOKEN is not set: the API is read-only; export it to save and"
+                " deploy (clients send it as `Authorization: Bearer ...`)"
+            )
+        return lines
+    return [
+        f"  users     {count} in {config.users}: log in at POST /api/session, or send a user's"
+        " API token (sce users token NAME) as `Authorization: Bearer ...`"
+    ]

@@ -41,6 +41,8 @@ def server_config(flows_dir: Path) -> RuntimeConfig:
         twilio_auth_token=TWILIO_TOKEN,
         api_token=API_TOKEN,
         prompts=str(flows_dir.parent / "prompts"),
+        users=str(flows_dir.parent / ".sce" / "users.json"),
+        audit=str(flows_dir.parent / ".sce" / "audit.jsonl"),
     )
 
 

@@ -44,12 +44,15 @@ def server(
     """Run `command` (a server on `port`, in a session of its own) until the block ends, from
     when it answers /healthz; DidNotStart if it does not within 30 s."""
     log = Path(tempfile.mkstemp(prefix="server-", suffix=".log")[1])
+    # Its users and audit log apart from any other server's (and from the checkout's .sce/).
+    own = Path(tempfile.mkdtemp(prefix="server-access-"))
+    access = {"SCE_USERS": str(own / "users.json"), "SCE_AUDIT": str(own / "audit.jsonl")}
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **access, **(env or {})},
             cwd=cwd,
             start_new_session=True,
         )
