@@ -50,7 +50,7 @@ def log_in() -> Response:
     _unless_limited("login", name, address, now)
     user = acc.users.check_password(name, password) if name and password else None
     if user is None:
-        _failed(name, address, now)
+        _failed(address, now)
         audit("login", "denied", target=name, detail="wrong user name or password")
         raise ApiError(401, "wrong user name or password (or the user is disabled)")
     acc.logins.forgive(f"user:{name}")
@@ -115,7 +115,7 @@ def change_password() -> dict[str, object]:
     now = clock()
     _unless_limited("user.password", who.name, address, now)
     if acc.users.check_password(who.name, current) is None:
-        _failed(who.name, address, now)
+        _failed(address, now)
         audit("user.password", "denied", target=who.name, detail="wrong current password")
         raise ApiError(403, "the current password is not right")
     try:
@@ -129,10 +129,16 @@ def change_password() -> dict[str, object]:
 
 
 def _unless_limited(action: str, name: str, address: str, now: float) -> None:
-    """429 with Retry-After while the user, or the address, has too many failed logins."""
-    for what, limit in ((f"user:{name}", PER_USER), (f"address:{address}", PER_ADDRESS)):
-        count, wait = access().logins.failures(what, now)
-        if count >= limit:
+    """429 with Retry-After while the user, or the address, has too many failed logins.
+
+    The user's count takes this attempt before the password is checked (and forgets it when
+    the password is right): guesses sent at once cannot all pass a count none of them has
+    raised yet. The address's counts only failures, so that an office behind one address is
+    not held up by its own good logins."""
+    logins = access().logins
+    for what, limit in ((f"address:{address}", PER_ADDRESS), (f"user:{name}", PER_USER)):
+        count, wait = logins.failures(what, now)
+        if count >= limit or (what.startswith("user:") and logins.failed(what, now) > limit):
             audit(action, "denied", target=name, detail="too many failed logins")
             raise ApiError(
                 429,
@@ -141,8 +147,8 @@ def _unless_limited(action: str, name: str, address: str, now: float) -> None:
             )
 
 
-def _failed(name: str, address: str, now: float) -> None:
-    access().logins.failed(f"user:{name}", now)
+def _failed(address: str, now: float) -> None:
+    """A wrong password, for the address (the user's count has it already)."""
     access().logins.failed(f"address:{address}", now)
 
 

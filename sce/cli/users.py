@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def new_password(from_stdin: bool, whose: str) -> str:
     """A new password: one line of stdin, or asked twice without echo (again when it is too
     short, up to PASSWORD_TRIES times). Never echoed, never an argument."""
     if from_stdin:
-        line = click.get_text_stream("stdin").readline()
+        line = sys.stdin.readline()
         password = line.removesuffix("\n").removesuffix("\r")
         if not password:
             raise CliError("--password-stdin read no password (give it as one line on stdin)")

@@ -4,6 +4,7 @@ address, and changing one's own password."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -197,6 +198,26 @@ def test_five_wrong_passwords_for_one_user_and_even_the_right_one_waits(
     assert_too_many(attempt(client, EVE, PASSWORD, "192.0.2.99"))
     # Nobody else is held up by it.
     assert attempt(client, ADA, PASSWORD, "192.0.2.0").status_code == 201
+
+
+def test_guesses_sent_at_once_get_no_more_tries_than_one_after_the_other(
+    app: Flask, people: People
+) -> None:
+    """Twelve wrong passwords at the same moment: the limit still lets five be checked."""
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(attempt(client, EVE, f"guess number {n}", f"198.51.100.{n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 7
 
 
 def test_twenty_failed_logins_from_one_address_hold_up_every_login_from_it(
