@@ -34,6 +34,7 @@ def test_the_first_make_run_makes_dev_admin_and_later_ones_print_the_same_login(
     password = kept.read_text(encoding="utf-8").strip()
     assert len(password) >= 20
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700  # nobody else may even list it
     assert first.stdout == (
         f"designer login: dev-admin / {password} (a local development user: make run only)\n"
     )
