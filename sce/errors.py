@@ -78,5 +78,9 @@ class UserExists(AccessError):
     """A user by that name exists already."""
 
 
+class UsersFileBroken(AccessError):
+    """The users file cannot be read as one (hand-edited, cut short by a full disk)."""
+
+
 class InvalidUser(AccessError, ValueError):
     """A user name, role, password or expiry that cannot be taken; the message says why."""

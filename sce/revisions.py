@@ -182,9 +182,7 @@ class FlowRepository:
             raise bad_document(f"the document is flow '{named}', not '{flow_id}'", "/flow")
         doc = cast("dict[str, object]", document)  # flow_id_of vetted it
         with self._locked(write=True):
-            current = self._checked(flow_id, if_match)
-            work = self._working(flow_id)
-            assert work is not None  # _checked found it
+            current, work = self._checked(flow_id, if_match)
             fmt, old = current.formats[0], work.loaded
             text = render(doc, fmt, comments=old.comments, indent=indent_of(old.source.text))
             etag = etag_of(text.encode())
@@ -200,7 +198,7 @@ class FlowRepository:
         """Remove the working files; the history keeps the last content, marked deleted.
         `if_match` as for `save`."""
         with self._locked(write=True):
-            current = self._checked(flow_id, if_match)
+            current, _ = self._checked(flow_id, if_match)
             deleted = self._record(flow_id, author, message, None, current.document, deleted=True)
             for fmt in current.formats:
                 self._path(flow_id, fmt).unlink(missing_ok=True)
@@ -239,8 +237,12 @@ class FlowRepository:
         except OSError:
             return None
 
-    def _checked(self, flow_id: str, if_match: str | Collection[str]) -> StoredFlow:
-        current = self._current(flow_id)
+    def _checked(
+        self, flow_id: str, if_match: str | Collection[str]
+    ) -> tuple[StoredFlow, _Working]:
+        """The flow as it is now, and its working file as read for it, if it has one of the
+        ETags the change was based on; StaleRevision otherwise."""
+        current, work = self._now(flow_id)
         accepted = {if_match} if isinstance(if_match, str) else set(if_match)
         if current.etag not in accepted:
             raise StaleRevision(
@@ -248,13 +250,16 @@ class FlowRepository:
                 f"{current.revision} by {current.author}); reload it and apply your change again",
                 current,
             )
-        return current
+        return current, work
 
     def _current(self, flow_id: str) -> StoredFlow:
+        return self._now(flow_id)[0]
+
+    def _now(self, flow_id: str) -> tuple[StoredFlow, _Working]:
         work, last = self._sync(flow_id)
         if work is None or last is None:
             raise FlowNotFound(f"there is no flow '{flow_id}'")
-        return StoredFlow(
+        stored = StoredFlow(
             id=flow_id,
             document=work.loaded.data,
             etag=work.etag,
@@ -265,6 +270,7 @@ class FlowRepository:
             formats=work.formats,
             diagnostics=work.loaded.diagnostics,
         )
+        return stored, work
 
     def _history(self, flow_id: str) -> builtins.list[int]:
         """The revision numbers of a flow, oldest first, once history is up to date (as far as

@@ -20,8 +20,9 @@ from sce.model import Subflow
 class Needed:
     """What a call needs from a folder."""
 
-    #: The files to deploy, in the order found (the flows called first).
-    files: list[Path] = field(default_factory=list)
+    #: The flows to deploy, as loaded from their files, in the order found (those called
+    #: first).
+    flows: list[LoadedFlow] = field(default_factory=list)
     #: Flow ids called or reached through a subflow node that no file holds.
     missing: list[str] = field(default_factory=list)
     #: Files that do not load and that nothing showed to be needed: perhaps one of them is.
@@ -49,7 +50,7 @@ def needed(called: Iterable[str], files: Iterable[Path], given: Iterable[Path] =
         if path.resolve() not in kept:
             loaded = load_path(path)
             holders.setdefault(flow_id_of(loaded), []).append(loaded)
-    result = Needed(files=[Path(p) for p in given])
+    result = Needed(flows=list(first))
     seen = {flow_id_of(lf) for lf in first}
     todo = [*called, *(flow_id for lf in first for flow_id in _calls(lf))]
     while todo:
@@ -61,7 +62,7 @@ def needed(called: Iterable[str], files: Iterable[Path], given: Iterable[Path] =
             result.missing.append(flow_id)
             continue
         for loaded in holders[flow_id]:
-            result.files.append(Path(str(loaded.path)))
+            result.flows.append(loaded)
             todo.extend(_calls(loaded))
     result.found = sorted({*holders, *seen} - set(result.missing))
     result.unreadable = [

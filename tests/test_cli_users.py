@@ -367,3 +367,14 @@ def test_a_first_start_with_nobody_a_user_says_how_to_make_one(tmp_path: Path) -
     banner = _banner(tmp_path, tmp_path / "users.json")
     assert "no users yet" not in banner and "read-only" not in banner
     assert f"users     2 in {tmp_path / 'users.json'}: log in at POST /api/session" in banner
+
+
+def test_a_users_file_cut_short_is_named_and_left_as_it_was(files: Files) -> None:
+    add("alice")
+    broken = files.users.read_bytes()[:40]
+    files.users.write_bytes(broken)
+    for args in (("list",), ("disable", "alice")):
+        result = run("users", *args)
+        assert result.exit_code == 2
+        assert f"{files.users}: not a users file sce can read" in result.stderr
+    assert files.users.read_bytes() == broken

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 from typing import cast
 
 from runtime.store.redis_client import Client
@@ -51,7 +52,7 @@ class RedisLogins:
             if not live(found, now, self.idle, self.lifetime):
                 self._forget(found)
                 return None
-            seen = Login(found.key, found.user, found.csrf, found.created, now, found.address)
+            seen = replace(found, seen=now)
             # Only if it is still there: a logout or a revocation since the read wins, and
             # this request is not let through on a session that just ended.
             kept = r.set(_LOGIN + key, json.dumps(seen.to_data()), px=self._ttl(seen), xx=True)

@@ -115,8 +115,21 @@ class FileAudit:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        records = (AuditRecord.from_data(json.loads(line)) for line in text.splitlines() if line)
+        records = (_record(line, n) for n, line in enumerate(text.splitlines(), 1) if line)
         return newest_first(records, query)
 
     def close(self) -> None:
         pass
+
+
+def _record(line: str, number: int) -> AuditRecord:
+    """A line of the file as a record; one that is not (a write cut short by a crash, an edit
+    by hand) is shown as such, never dropped, so that the log says it was tampered with."""
+    try:
+        data = json.loads(line)
+        if isinstance(data, dict):
+            return AuditRecord.from_data(data)
+    except (ValueError, TypeError):
+        pass
+    detail = f"line {number} of the audit file is not a record: {line[:200]!r}"
+    return AuditRecord("", "", None, "", "unreadable", "failed", detail=detail)

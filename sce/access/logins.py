@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 #: Seconds a session lasts unused, and at most.
@@ -130,7 +130,7 @@ class MemoryLogins:
             if not live(login, now, self.idle, self.lifetime):
                 del self._logins[key]
                 return None
-            seen = Login(login.key, login.user, login.csrf, login.created, now, login.address)
+            seen = replace(login, seen=now)
             self._logins[key] = seen
             return seen
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from sce.access import passwords
 from sce.access.roles import Role, role_named, within
 from sce.clock import iso_now
-from sce.errors import InvalidUser, UserExists, UserNotFound
+from sce.errors import InvalidUser, UserExists, UserNotFound, UsersFileBroken
 from sce.files import write_atomic
 
 DEFAULT_PATH = ".sce/users.json"
@@ -310,4 +310,7 @@ def _parse(text: str, path: Path) -> dict[str, User]:
             out[name] = User(**{**raw, "role": Role(raw["role"]), "tokens": tokens})
         return out
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise InvalidUser(f"{path}: not a users file sce can read ({e})") from None
+        raise UsersFileBroken(
+            f"{path}: not a users file sce can read ({e}); restore it from a backup, or move "
+            "it away and create the users again with `sce users add`"
+        ) from None

@@ -38,8 +38,6 @@ from sce.clock import iso_now
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Where the app keeps the token (`create_app` sets it from the runtime settings).
-TOKEN_KEY = "SCE_API_TOKEN"
 #: Where the app keeps `Access` (`create_app` sets it).
 ACCESS_KEY = "sce.access"
 #: The browser session's cookie, and the header a cookie-borne write carries its CSRF token in.
@@ -118,7 +116,7 @@ def caller() -> Principal | None:
 
 def principal() -> Principal:
     """Who this request is (the check let it through)."""
-    found = g.get("sce_principal")
+    found = caller()
     if found is None:  # a view without the check: a bug, never "anyone"
         raise ApiError(500, "no permission check ran for this route")
     return found
@@ -147,7 +145,7 @@ def install(app: Flask) -> None:
 
 def audit(action: str, result: str = "ok", **fields: object) -> None:
     """Append a record of this request's change (or refusal) to the audit log."""
-    who = g.get("sce_principal")
+    who = caller()
     access().audit.append(
         AuditRecord(
             time=iso_now(),

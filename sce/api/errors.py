@@ -24,6 +24,7 @@ from sce.errors import (
     RevisionNotFound,
     SceError,
     StaleRevision,
+    UsersFileBroken,
 )
 from sce.report import diagnostic_to_json
 
@@ -39,6 +40,9 @@ SCE_ERRORS: dict[type[SceError], Answer] = {
     FlowExists: 409,
     StaleRevision: 412,
     BadFlowDocument: 400,
+    #: Nobody can be told apart until an operator mends it: the server's problem, not the
+    #: request's (and no request may pass unchecked).
+    UsersFileBroken: 503,
 }
 
 

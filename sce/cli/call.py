@@ -198,7 +198,7 @@ def _simulator(
     level = deploy_log.level
     deploy_log.setLevel(logging.ERROR)  # the refusals are printed below, with their reasons
     try:
-        results = [sim.deploy(path, who="sce call") for path in need.files]
+        results = [sim.registry.deploy(lf, who="sce call") for lf in need.flows]
     finally:
         deploy_log.setLevel(level)
     refused = [r for r in results if not r.ok]

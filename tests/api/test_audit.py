@@ -169,3 +169,15 @@ def test_logins_and_user_and_token_changes_are_recorded_without_a_secret(
     text = Path(server_config.audit).read_text(encoding="utf-8")
     for secret_ in (secret, zoe["password"], PASSWORD):
         assert secret_ not in text
+
+
+def test_a_line_of_the_audit_file_that_is_no_record_is_shown_not_dropped(
+    client: FlaskClient, people: People, server_config: RuntimeConfig
+) -> None:
+    client.post("/api/flows", json={"document": HELLO}, headers=people.token(Role.EDITOR))
+    with open(server_config.audit, "a", encoding="utf-8") as f:
+        f.write('{"time": "2026-12-06T10:00:00+00:00", "who": "ed\n')  # a write cut short
+    rows = records(client, people)
+    assert rows[0]["action"] == "unreadable" and rows[0]["result"] == "failed"
+    assert "is not a record" in rows[0]["detail"]
+    assert any(r["action"] == "flow.create" for r in rows[1:])

@@ -169,3 +169,11 @@ def test_the_users_file_never_holds_a_tokens_secret(
     text = Path(server_config.users).read_text(encoding="utf-8")
     assert secret not in text and secret.split("_")[2] not in text
     assert PASSWORD not in text
+
+
+def test_a_broken_users_file_lets_nobody_in_and_says_where_it_is(
+    client: FlaskClient, people: People, server_config: RuntimeConfig
+) -> None:
+    Path(server_config.users).write_text('{"users": {"ada": ', encoding="utf-8")
+    for r in (client.get("/api/flows"), client.get("/api/flows", headers=people.token(Role.ADMIN))):
+        assert_error(r, 503, f"{server_config.users}: not a users file sce can read")

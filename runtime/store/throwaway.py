@@ -1,0 +1,68 @@
+"""A throwaway redis-server on a free port of 127.0.0.1, saving nothing: for trying scale-out
+on a laptop (`make run-redis`), the tests and the benchmarks. The calls and deploys of a
+try-out are not worth keeping (`--save '' --appendonly no`)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+
+#: Seconds a starting redis-server has to answer PING, and ports tried.
+STARTUP = 10.0
+TRIES = 5
+
+
+def start_redis(binary: str, *, own_session: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """A redis-server answering PING, and its port (another port if one was taken meanwhile).
+    `own_session` keeps a Ctrl-C meant for a server from stopping the Redis it still needs."""
+    for _ in range(TRIES):
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=own_session,
+        )
+        deadline = time.monotonic() + STARTUP
+        while process.poll() is None and time.monotonic() < deadline:
+            if pong(port):
+                return process, port
+            time.sleep(0.01)
+        stop(process)
+    raise RuntimeError(f"redis-server did not start on a free port (tried {TRIES})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pong(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
