@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Both set up what is missing first.
+# The two commands of the README: `make run` and `make test`. Both set up what is missing first
+# (the designer's build from web/ included).
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -21,6 +22,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd web && npm run check
 	$(BIN)/python -m pytest
 
 bench: setup
@@ -28,6 +30,7 @@ bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/reload.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/designer.py
 
 # Scale-out on a laptop: two workers sharing a throwaway Redis (started on a free port, saving
 # nothing, stopped when the server stops, Ctrl-C included). Extra serve options: ARGS="--port 8001".

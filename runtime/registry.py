@@ -15,7 +15,7 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -56,12 +56,16 @@ class DeployResult:
     source: str | None = None
     #: sha256 of the source text deployed (how a restart tells an unchanged file).
     digest: str | None = None
+    #: The revision of the flow repository deployed, when the deploy came from it (the API's
+    #: deploy of a stored flow, a rollback to a version so deployed).
+    revision: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.result != REFUSED
 
     def to_data(self) -> dict[str, object]:
+        known = {} if self.revision is None else {"revision": self.revision}
         return {
             "flow": self.flow,
             "result": self.result,
@@ -71,10 +75,15 @@ class DeployResult:
             "when": self.when,
             "source": self.source,
             "digest": self.digest,
+            **known,
             "errors": [
                 diagnostic_line(d) for d in self.diagnostics if d.severity is Severity.ERROR
             ],
         }
+
+
+def _values(records: list[dict[str, object]], key: str) -> Iterator[object]:
+    return (record.get(key) for record in records)
 
 
 def _digest(loaded: LoadedFlow) -> str | None:
@@ -175,11 +184,17 @@ class Registry:
         return False
 
     def deploy(
-        self, loaded: LoadedFlow, *, who: str = "", source: str | None = None
+        self,
+        loaded: LoadedFlow,
+        *,
+        who: str = "",
+        source: str | None = None,
+        revision: int | None = None,
     ) -> DeployResult:
         """Lint and compile `loaded`; make it current if nothing is an error. The record names
         `source` (default: the file loaded) as where the flow came from: a restart deploys a
-        file again unless its last record from that file has the same content."""
+        file again unless its last record from that file has the same content; and `revision`,
+        the revision of the flow repository that `loaded` is, when it is one."""
         source = source or loaded.path
         outcome = build(loaded, self.settings)
         model = loaded.lint_model  # a flow refused for schema errors still names its flow
@@ -196,6 +211,7 @@ class Registry:
                     who=who,
                     source=source,
                     digest=_digest(loaded),
+                    revision=revision,
                 )
             )
         return self.activate(
@@ -204,6 +220,7 @@ class Registry:
             source=source,
             diagnostics=outcome.diagnostics,
             digest=_digest(loaded),
+            revision=revision,
         )
 
     def activate(
@@ -215,6 +232,7 @@ class Registry:
         diagnostics: list[Diagnostic] | None = None,
         result: str = DEPLOYED,
         digest: str | None = None,
+        revision: int | None = None,
     ) -> DeployResult:
         """Make a compiled flow current here and everywhere the backend reaches."""
         with self._lock:
@@ -240,6 +258,7 @@ class Registry:
                 who=who,
                 source=source,
                 digest=digest,
+                revision=revision,
             )
         )
 
@@ -256,13 +275,19 @@ class Registry:
                 raise UnknownFlow(f"'{flow}' has no earlier version to roll back to")
             version = str(earlier[0])
         compiled = self.version_of(flow, version)
-        went_live = (
-            r.get("version") == compiled.version and r.get("result") in (DEPLOYED, ROLLED_BACK)
+        went_live = [
+            r
             for r in self.backend.log(flow, limit=10_000)
-        )
-        if not any(went_live):  # a draft staged for a test call: deploying is another matter
+            if r.get("version") == compiled.version and r.get("result") in (DEPLOYED, ROLLED_BACK)
+        ]
+        if not went_live:  # a draft staged for a test call: deploying is another matter
             raise UnknownFlow(f"version {compiled.version[:12]} of '{flow}' was never deployed")
-        return self.activate(compiled, who=who, result=ROLLED_BACK)
+        # What the version was made from, as its deploy recorded it: the same text again.
+        revision = next((r for r in _values(went_live, "revision") if isinstance(r, int)), None)
+        digest = next((d for d in _values(went_live, "digest") if isinstance(d, str)), None)
+        return self.activate(
+            compiled, who=who, result=ROLLED_BACK, revision=revision, digest=digest
+        )
 
     def version_of(self, flow: str, version: str) -> CompiledFlow:
         """A version of `flow`, named whole or by a prefix of 8+ characters of a deployed one;

@@ -4,7 +4,8 @@ A text diff of two flow files mixes what a caller will notice (a menu key that n
 elsewhere, a reworded Chinese prompt) with what only the designer shows (a box moved on the
 canvas). This diff sorts them: nodes added and removed, the fields changed inside each node
 (by JSON pointer within the node), the flow's own fields, and apart from those, the nodes whose
-`ui` data alone moved. Lists are compared index by index and objects key by key: simple, and the
+`ui` data alone moved and whether the flow's own `ui` data (the canvas's sticky notes and view)
+changed. Lists are compared index by index and objects key by key: simple, and the
 same two documents always give the same answer.
 """
 
@@ -42,18 +43,21 @@ class FieldChange:
 @dataclass
 class FlowDiff:
     """Node ids added and removed, field changes per node (pointers inside the node), changes
-    to the flow's other fields (pointers from the document's root), and nodes whose `ui` data
-    (position, colour, notes in the designer) changed."""
+    to the flow's other fields (pointers from the document's root), nodes whose `ui` data
+    (position, colour, notes in the designer) changed, and whether the flow's own `ui` data
+    (the canvas's sticky notes and view) did (`canvas`)."""
 
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: dict[str, list[FieldChange]] = field(default_factory=dict)
     flow: list[FieldChange] = field(default_factory=list)
     layout: list[str] = field(default_factory=list)
+    canvas: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.flow or self.layout)
+        changes = self.added or self.removed or self.changed or self.flow or self.layout
+        return not (changes or self.canvas)
 
     def to_data(self) -> dict[str, object]:
         return {
@@ -62,6 +66,7 @@ class FlowDiff:
             "changed": {nid: [c.to_data() for c in cs] for nid, cs in self.changed.items()},
             "flow": [c.to_data() for c in self.flow],
             "layout": list(self.layout),
+            "canvas": self.canvas,
         }
 
 
@@ -75,6 +80,10 @@ def diff(old: Mapping[str, object] | None, new: Mapping[str, object] | None) -> 
         _diff_nodes(old_nodes, new_nodes, out)
         old = {k: v for k, v in old.items() if k != "nodes"}
         new = {k: v for k, v in new.items() if k != "nodes"}
+    if isinstance(old.get("ui", {}), Mapping) and isinstance(new.get("ui", {}), Mapping):
+        out.canvas = not _same(old.get("ui", {}), new.get("ui", {}))
+        old = {k: v for k, v in old.items() if k != "ui"}
+        new = {k: v for k, v in new.items() if k != "ui"}
     out.flow = list(_changes("", old, new))
     return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from sce.diagnostics import Diagnostic
+from sce.loader import LoadedFlow
 from sce.report import diagnostic_to_json
 
 
@@ -90,7 +91,12 @@ class FlowSummary:
     ok: bool
     #: The first problem, located (`path:line:col: message`), when not ok.
     error: str | None = None
+    #: The languages the flow speaks, the default first; none when it does not load.
+    languages: tuple[str, ...] = ()
+    #: The working file as loaded for this line (for what a caller adds to it, such as lint
+    #: findings); not part of the line's data.
+    loaded: LoadedFlow | None = field(default=None, compare=False, repr=False)
 
     def to_data(self) -> dict[str, object]:
-        data = {f.name: getattr(self, f.name) for f in fields(FlowSummary)}
-        return {**data, "formats": list(self.formats)}
+        data = {f.name: getattr(self, f.name) for f in fields(FlowSummary) if f.name != "loaded"}
+        return {**data, "formats": list(self.formats), "languages": list(self.languages)}

@@ -249,7 +249,7 @@ def _too_deep(data: dict[str, object]) -> list[str]:
     # Called once the schema has passed: variables and nodes are objects of objects.
     variables = cast("dict[str, dict[str, object]]", data.get("variables") or {})
     nodes = cast("dict[str, dict[str, object]]", data.get("nodes") or {})
-    free: list[tuple[str, object]] = []
+    free: list[tuple[str, object]] = [("/ui", data.get("ui"))]
     for name, var in variables.items():
         free.append((f"/variables/{escape_pointer(name)}/default", var.get("default")))
     for nid, node in nodes.items():

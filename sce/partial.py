@@ -34,7 +34,7 @@ from sce.model import NODE_TYPES, Flow, Node, Variable, flow_from_data, node_fro
 #: The codes of the problems a partial model sets aside (anything else keeps it from being built).
 SET_ASIDE = frozenset({"SCE002", "SCE003"})
 #: Flow fields that no rule reads: a problem there costs nothing when the field is left out.
-INERT_FLOW_FIELDS = frozenset({"title", "description", "$schema"})
+INERT_FLOW_FIELDS = frozenset({"title", "description", "$schema", "ui"})
 #: Node fields that no rule reads: a node broken only there is checked like a sound one.
 INERT_NODE_FIELDS = frozenset({"title", "description", "ui"})
 #: Fields of a node that hold exits in lists (each item's `next`), with the label of an item.
@@ -148,7 +148,7 @@ def partial_model(data: object, problems: Iterable[Diagnostic]) -> Partial | Non
                 doubled.add(parts[1])
         elif len(parts) >= 2 and parts[0] == "variables" and parts[1] in variables:
             bad_vars.setdefault(parts[1], set()).add(where)
-        elif len(parts) == 1 and parts[0] in INERT_FLOW_FIELDS:
+        elif parts and parts[0] in INERT_FLOW_FIELDS:
             bad_flow.add(parts[0])
         else:
             return None

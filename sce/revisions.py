@@ -62,7 +62,13 @@ class _Working:
 
 def etag_of(raw: bytes) -> str:
     """A strong HTTP ETag (quotes included) for the bytes of a working file."""
-    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+    return etag_of_sha256(hashlib.sha256(raw).hexdigest())
+
+
+def etag_of_sha256(digest: str) -> str:
+    """The ETag of the bytes whose sha256 is `digest` (hex): how to tell whether a text hashed
+    elsewhere (a deploy's digest) is a working file as it is now."""
+    return '"' + digest[:32] + '"'
 
 
 class FlowRepository:
@@ -377,6 +383,7 @@ def _summary(flow_id: str, work: _Working, last: Revision) -> FlowSummary:
     title = data.get("title")
     first = work.loaded.diagnostics[0] if work.loaded.diagnostics else None
     error = None if first is None else f"{location(first)}: {first.message}"
+    flow = work.loaded.flow
     return FlowSummary(
         id=flow_id,
         title=title if isinstance(title, str) else None,
@@ -387,4 +394,6 @@ def _summary(flow_id: str, work: _Working, last: Revision) -> FlowSummary:
         formats=work.formats,
         ok=first is None,
         error=error,
+        languages=tuple(flow.languages) if flow is not None else (),
+        loaded=work.loaded,
     )

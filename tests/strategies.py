@@ -338,4 +338,27 @@ def flows(draw: st.DrawFn, min_nodes: int = 1, max_nodes: int = 8) -> Flow:
         variables=declared,
         nodes=typing.cast(dict[str, Node], node_map),
         noqa=draw(FIELDS["noqa"](context)),
+        ui=draw(canvases()),
+    )
+
+
+def canvases() -> S[dict[str, object]]:
+    """The designer's data of a flow: sticky notes (nested objects in a list) and a view."""
+    note = st.fixed_dictionaries(
+        {"id": identifiers(8), "x": st.integers(-500, 500), "y": st.integers(-500, 500)},
+        optional={
+            "text": texts(),
+            "color": st.sampled_from(["yellow", "#aabbcc"]),
+            "size": st.fixed_dictionaries({"w": st.integers(0, 400), "h": st.floats(0, 400)}),
+            "tags": st.lists(texts(max_size=8), max_size=3),
+        },
+    )
+    viewport = st.fixed_dictionaries(
+        {"x": st.integers(-1000, 1000), "y": st.integers(-1000, 1000), "zoom": st.floats(0.1, 4)}
+    )
+    return st.one_of(
+        st.just({}),
+        st.fixed_dictionaries(
+            {}, optional={"notes": st.lists(note, max_size=3), "viewport": viewport}
+        ),
     )

@@ -22,7 +22,14 @@ def balance() -> dict:
 def test_the_same_document_has_no_changes(balance: dict) -> None:
     result = diff(balance, copy.deepcopy(balance))
     assert result.empty
-    assert result.to_data() == {"added": [], "removed": [], "changed": {}, "flow": [], "layout": []}
+    assert result.to_data() == {
+        "added": [],
+        "removed": [],
+        "changed": {},
+        "flow": [],
+        "layout": [],
+        "canvas": False,
+    }
 
 
 def test_a_menu_choice_sent_elsewhere_and_a_reworded_chinese_prompt(balance: dict) -> None:
@@ -61,6 +68,25 @@ def test_a_moved_box_is_layout_not_a_change_of_behaviour(balance: dict) -> None:
     assert result.layout == ["main", "goodbye"]
     assert result.changed == {}
     assert not result.empty
+
+
+def test_moved_sticky_notes_and_view_are_layout_not_a_change_of_the_flow(balance: dict) -> None:
+    old = copy.deepcopy(balance)
+    old["ui"] = {"notes": [{"id": "n1", "x": 10, "y": -20, "text": "欢迎 note"}]}
+    new = copy.deepcopy(old)
+    new["ui"]["notes"][0]["x"] = 40
+    new["ui"]["viewport"] = {"x": 0, "y": 0, "zoom": 1}
+    result = diff(old, new)
+    assert result.canvas is True
+    assert result.flow == [] and result.changed == {} and result.layout == []
+    assert not result.empty
+    assert result.to_data()["canvas"] is True
+
+
+def test_no_designer_data_and_empty_designer_data_are_the_same_canvas(balance: dict) -> None:
+    new = {**copy.deepcopy(balance), "ui": {}}
+    assert diff(balance, new).empty
+    assert diff(new, {**new, "ui": {"notes": []}}).canvas
 
 
 def test_flow_fields_are_reported_from_the_document_root(balance: dict) -> None:

@@ -209,6 +209,9 @@ def test_free_form_data_nested_too_deep_is_refused() -> None:
     doc = {"flow": "f", "start": "b", "nodes": {"b": {"type": "hangup", "ui": deep}}}
     [d] = load_text(json.dumps(doc), "f.json").diagnostics
     assert (d.code, d.pointer) == ("SCE002", "/nodes/b/ui")
+    doc = {"flow": "f", "start": "b", "nodes": {"b": {"type": "hangup"}}, "ui": deep}
+    [d] = load_text(json.dumps(doc), "f.json").diagnostics
+    assert (d.code, d.pointer) == ("SCE002", "/ui")
 
 
 def test_whole_floats_in_integer_fields_become_integers() -> None:

@@ -28,9 +28,12 @@ from runtime.config import RuntimeConfig, load_config
 from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
 from runtime.server.api import register as register_api
 from runtime.server.health import health
+from runtime.server.live import RegistryLive
 from runtime.server.service import Service
 from runtime.server.voice import PREFIX, VoiceWebhooks, webhook_path
 from sce.api import auth, errors
+from sce.api.designer import designer
+from sce.api.live import LIVE_KEY
 
 #: Largest API body (a flow document to save, a test-call event); a body that carries a draft
 #: to build is held to the smaller `sce.api.requests.MAX_DRAFT_BYTES`.
@@ -56,6 +59,7 @@ def create_app(
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
     app.extensions["sce.flows"] = service.flows
     app.extensions["sce.settings"] = service.registry.settings
+    app.extensions[LIVE_KEY] = RegistryLive(service.registry)
     # The service's users, sessions and audit log; the shared token as this app's settings say.
     app.extensions[auth.ACCESS_KEY] = replace(service.access, api_token=config.api_token)
     auth.install(app)
@@ -84,6 +88,7 @@ def create_app(
             raise NotFound("no prompt audio is installed")
         return send_from_directory(prompts, name)
 
+    app.register_blueprint(designer)  # last: every other route wins
     return app
 
 

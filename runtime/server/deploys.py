@@ -44,7 +44,7 @@ def deploy_stored(flow_id: str) -> Response:
         raise ApiError(
             422, f"revision {number} of '{flow_id}' holds flow '{loaded.flow.flow}'; not deployed"
         )
-    return _answer(service().registry.deploy(loaded, who=who), revision=number)
+    return _answer(service().registry.deploy(loaded, who=who, revision=number))
 
 
 @deploys.post("/api/deploys")
@@ -84,9 +84,7 @@ def rollback(flow_id: str) -> Response:
     return _answer(service().registry.rollback(flow_id, version, who=who), action="rollback")
 
 
-def _answer(
-    result: DeployResult, *, revision: int | None = None, action: str = "deploy"
-) -> Response:
+def _answer(result: DeployResult, *, action: str = "deploy") -> Response:
     """200 with what the deploy did and its diagnostics (warnings), or 422 with every
     diagnostic when it was refused; either way a record in the audit log. The answer leaves
     out the deploy log's `errors` (the same diagnostics as text)."""
@@ -94,14 +92,12 @@ def _answer(
         action,
         "ok" if result.ok else "refused",
         flow=result.flow,
-        revision=revision,
+        revision=result.revision,
         version=result.version,
         detail=result.result if result.ok else f"{len(result.diagnostics)} finding(s)",
     )
     data = result.to_data()
     errors = len(cast(list[str], data.pop("errors")))
-    if revision is not None:
-        data["revision"] = revision
     if not result.ok:
         live = f"version {result.previous[:12]} stays live" if result.previous else "nothing live"
         raise ApiError(

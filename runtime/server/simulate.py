@@ -8,7 +8,9 @@ phone, on the same engine, store and registry as real calls.
 A test call runs the deployed version of a flow, a given version, or a draft (built like a
 deploy, refused with its diagnostics, else archived so that any worker can load it, but never
 made current). Each answer is what the caller noticed of the last step: the actions, the prompts
-heard, the states entered, the wait the call is in (`waiting_for`) and whether it ended. The
+heard, the states entered, the wait the call is in (`waiting_for`) and whether it ended. A
+prompt played from a recording has its URL under /prompts/ (`audio_url`, for the browser to
+play it as the caller would hear it; null for a prompt spoken from its text). The
 last answer is kept with the webhook replies (`Service.replies`, as long as the session lives),
 so that any worker can give it again. A call started `at` another time keeps that offset from the
 clock for all its events.
@@ -100,7 +102,7 @@ def get_call(call_id: str) -> dict[str, object]:
     """The call's last answer again, with whether it has ended since."""
     svc = service()
     session = _known(svc, call_id)
-    answer = _recall(svc, call_id).answer or _answer(session, [], None)
+    answer = _recall(svc, call_id).answer or _answer(svc, session, [], None)
     ended = not session.active
     return {**answer, "ended": ended, "waiting_for": None if ended else answer["waiting_for"]}
 
@@ -215,7 +217,7 @@ def _remember(svc: Service, turn: Turn, memory: _TestCall) -> dict[str, object]:
     else:
         last = memory.answer
         waiting = cast("dict[str, object] | None", last["waiting_for"]) if last else None
-    answer = _answer(turn.session, turn.actions, waiting)
+    answer = _answer(svc, turn.session, turn.actions, waiting)
     kept = {"answer": answer, "offset": memory.offset}
     asked = turn.session.asked
     svc.replies.put(turn.session.call_id, Reply(asked, asked, json.dumps(kept)), ended=turn.ended)
@@ -231,16 +233,34 @@ def _recall(svc: Service, call_id: str) -> _TestCall:
 
 
 def _answer(
-    session: Session, actions: list[act.Action], waiting: dict[str, object] | None
+    svc: Service, session: Session, actions: list[act.Action], waiting: dict[str, object] | None
 ) -> dict[str, object]:
     ended = not session.active
     return {
         "call": session.call_id,
         "flow": session.flow,
         "version": session.version,
-        "actions": [act.action_to_data(a) for a in actions],
+        "actions": [_action(svc, a) for a in actions],
         "heard": act.heard(actions),
         "path": act.path(actions),
         "waiting_for": None if ended else waiting,
         "ended": ended,
     }
+
+
+def _action(svc: Service, action: act.Action) -> dict[str, object]:
+    """An action as the answer gives it; a play also says where its recording is, if any."""
+    data = act.action_to_data(action)
+    if isinstance(action, act.Play):
+        data["audio_url"] = _audio_url(svc, action)
+    return data
+
+
+def _audio_url(svc: Service, play: act.Play) -> str | None:
+    """The URL (on this server, under /prompts/) of the recording the caller hears for a
+    played prompt, as the phone gets it (`runtime.server.twiml.Voice.audio`); None when the
+    prompt is spoken from its text."""
+    if not play.audio:
+        return None
+    found = svc.recordings.find(play.audio, play.language)
+    return url_for("prompt_audio", name=found) if found else None

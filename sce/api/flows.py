@@ -26,11 +26,13 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sce.access.roles import Permission
 from sce.api.auth import allow, audit, author
 from sce.api.errors import ApiError, error_response
+from sce.api.live import Live, live_revision, live_versions
+from sce.api.problems import ProblemCache, problem_cache
 from sce.api.requests import json_body, query_int, text_field
 from sce.canonical import FORMATS
 from sce.errors import StaleRevision
 from sce.flowdiff import diff
-from sce.history import StoredFlow
+from sce.history import FlowSummary, StoredFlow
 from sce.revisions import FlowRepository
 
 flows = Blueprint("flows", __name__)
@@ -49,7 +51,25 @@ def repository() -> FlowRepository:
 @flows.get("/api/flows")
 @allow(Permission.READ)
 def list_flows() -> dict[str, object]:
-    return {"flows": [summary.to_data() for summary in repository().list()]}
+    """Every flow with what the designer's list shows: its languages, how many errors and
+    warnings the linter finds in it (counted once per content, see `sce.api.problems`), and
+    the version new calls get (`sce.api.live`)."""
+    live = live_versions()
+    cache = problem_cache()
+    return {
+        "flows": [_line(summary, live.get(summary.id), cache) for summary in repository().list()]
+    }
+
+
+def _line(summary: FlowSummary, live: Live | None, cache: ProblemCache) -> dict[str, object]:
+    assert summary.loaded is not None  # the repository lists flows as it loaded them
+    problems = cache.problems(summary.id, summary.etag, summary.loaded)
+    revision = None if live is None else live_revision(repository(), summary, live)
+    return {
+        **summary.to_data(),
+        "problems": problems.to_data(),
+        "live": None if live is None else live.to_data(revision),
+    }
 
 
 @flows.post("/api/flows")

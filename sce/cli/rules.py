@@ -21,7 +21,7 @@ def rules(code: str | None, fmt: str) -> None:
     if code is None:
         selected = sorted(RULES.values(), key=lambda r: r.code)
         if fmt == "json":
-            emit(to_json([_rule_json(r, doc=False) for r in selected]), None)
+            emit(to_json([r.to_json(doc=False) for r in selected]), None)
         else:
             _print_rule_table(selected)
         return
@@ -29,22 +29,10 @@ def rules(code: str | None, fmt: str) -> None:
     if rule is None:
         raise click.UsageError(f"no rule '{code}' (`sce rules` lists them)")
     if fmt == "json":
-        emit(to_json(_rule_json(rule, doc=True)), None)
+        emit(to_json(rule.to_json(doc=True)), None)
     else:
         click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
         click.echo(rule.doc)
-
-
-def _rule_json(rule: Rule, doc: bool) -> dict[str, object]:
-    out: dict[str, object] = {
-        "code": rule.code,
-        "name": rule.name,
-        "severity": rule.severity.value,
-        "summary": rule.summary,
-    }
-    if doc:
-        out["doc"] = rule.doc
-    return out
 
 
 def _print_rule_table(selected: list[Rule]) -> None:

@@ -20,6 +20,7 @@ from sce import expr
 from sce.compiler.fields import BUILTINS, Text, texts, writes
 from sce.diagnostics import Diagnostic, Severity, escape_pointer
 from sce.errors import PatternError
+from sce.expr.typecheck import check_text
 from sce.expr.types import normalise_type
 from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Set, Transfer
 from sce.patterns import compile_pattern
@@ -154,15 +155,9 @@ def _exit_pointers(node: Node) -> list[tuple[tuple[str, str], str]]:
 def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Text) -> str | None:
     """Parse and type-check one text; the type an expression gives, when it checks."""
     source = text.source
-    parsed: Parsed
-    try:
-        if text.kind == "expression":
-            expression = expr.parse_expression(source)
-            parsed, nodes = expression, [expression]
-        else:
-            template = expr.parse_template(source)
-            parsed, nodes = template, [p for p in template.parts if not isinstance(p, str)]
-    except expr.ExprError as e:
+    checked = check_text("expression" if text.kind == "expression" else "template", source, types)
+    if checked.parsed is None:
+        e = checked.errors[0]
         a.diagnostics.append(
             Diagnostic(
                 INVALID_EXPRESSION,
@@ -172,26 +167,30 @@ def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Te
             )
         )
         return None
-    a.parsed[ptr] = parsed
-    a.parsed_by_node.setdefault(nid, []).append((text.path, parsed))
-    kind: str | None = None
-    for node in nodes:
+    a.parsed[ptr] = checked.parsed
+    a.parsed_by_node.setdefault(nid, []).append((text.path, checked.parsed))
+    for node in checked.expressions():
         for name in expr.names(node):
             a.reads.setdefault(name, []).append(ptr)
-        kind, problems = expr.check(node, types)
-        if problems:
-            kind = None
-        for problem in problems:
-            code = {
-                expr.ExprNameError: UNDEFINED_VARIABLE,
-                expr.ExprTypeError: TYPE_ERROR,
-            }.get(type(problem), INVALID_EXPRESSION)
-            if code == UNDEFINED_VARIABLE and "function" in problem.message:
-                code = INVALID_EXPRESSION
-            a.diagnostics.append(
-                Diagnostic(code, f"{problem} in {_quote(source)}", pointer=ptr, node=nid)
+    for problem in checked.errors:
+        a.diagnostics.append(
+            Diagnostic(
+                problem_code(problem), f"{problem} in {_quote(source)}", pointer=ptr, node=nid
             )
-    return kind if text.kind == "expression" else None
+        )
+    return checked.type if text.kind == "expression" else None
+
+
+def problem_code(problem: expr.ExprError) -> str:
+    """The lint code of a problem the checker found in a text that parses: an unknown variable
+    is SCE203, a value of the wrong kind SCE202, anything else (an unknown function) SCE201."""
+    code = {
+        expr.ExprNameError: UNDEFINED_VARIABLE,
+        expr.ExprTypeError: TYPE_ERROR,
+    }.get(type(problem), INVALID_EXPRESSION)
+    if code == UNDEFINED_VARIABLE and "function" in problem.message:
+        return INVALID_EXPRESSION
+    return code
 
 
 #: What a value of each type is called in a message.

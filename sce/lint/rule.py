@@ -32,6 +32,18 @@ class Rule:
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
 
+    def to_json(self, *, doc: bool) -> dict[str, object]:
+        """What `sce rules --format json` and `GET /api/rules` give of the rule."""
+        out: dict[str, object] = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "summary": self.summary,
+        }
+        if doc:
+            out["doc"] = self.doc
+        return out
+
     def diagnostic(self, message: str, pointer: str = "", node: str | None = None) -> Diagnostic:
         return Diagnostic(self.code, message, pointer=pointer, node=node, severity=self.severity)
 

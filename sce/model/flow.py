@@ -29,6 +29,9 @@ class Flow:
     variables: dict[str, Variable] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     noqa: list[str] = field(default_factory=list)
+    #: The designer's own data: sticky notes on the canvas, its view. Nothing reads it but the
+    #: designer; callers never hear it.
+    ui: dict[str, object] = field(default_factory=dict)
 
     @property
     def default_language(self) -> str:

@@ -221,6 +221,25 @@ def test_the_diff_names_the_nodes_and_fields_that_changed(
     )
 
 
+def test_sticky_notes_saved_by_the_designer_are_kept_in_the_dsl_and_diffed_as_layout(
+    client: FlaskClient, writer: dict[str, str], flows_dir: Path
+) -> None:
+    document, etag = read(client, "hotline")
+    notes = {
+        "notes": [{"id": "n1", "x": 10, "y": -20, "text": "欢迎 note", "color": "yellow"}],
+        "viewport": {"x": 0, "y": 0, "zoom": 1},
+    }
+    r = save(client, writer, "hotline", {**document, "ui": notes}, etag)
+    assert r.status_code == 200, r.json
+    assert r.json["diagnostics"] == []
+    assert read(client, "hotline")[0]["ui"] == notes
+    assert "欢迎 note" in (flows_dir / "hotline.flow").read_text(encoding="utf-8")
+
+    diff = client.get("/api/flows/hotline/diff?from=1").json["diff"]
+    assert diff["canvas"] is True
+    assert diff["flow"] == [] and diff["changed"] == {} and diff["layout"] == []
+
+
 def test_bad_diff_queries_say_what_is_wrong(client: FlaskClient) -> None:
     assert_error(client.get("/api/flows/hotline/diff"), 400, "needs 'from'")
     assert_error(client.get("/api/flows/hotline/diff?from=one"), 400, "'from' must be")

@@ -12,6 +12,7 @@ import pytest
 from sce.compiler import CompiledFlow, compile_flow
 from sce.compiler.ir import Expression, IRError, Template
 from sce.errors import CompileError
+from sce.lint import lint_loaded
 from sce.loader import load_text
 
 BANK = textwrap.dedent("""\
@@ -136,3 +137,16 @@ def test_a_tampered_expression_is_refused_too() -> None:
     data["states"]["check"]["params"]["cases"][0]["when"]["$expr"] = "true"
     with pytest.raises(Exception, match="version does not match"):
         CompiledFlow.from_data(data)
+
+
+def test_the_canvas_notes_of_a_flow_change_neither_its_version_nor_its_findings() -> None:
+    """The flow's own `ui` (sticky notes, the view) is the designer's: the compiled flow is
+    the same with or without it, and the linter has nothing to say about it."""
+    notes = 'ui { notes = [ { id = n1, x = 10, y = -20, text = "欢迎 note" } ] }\n'
+    with_notes = BANK.replace("  start -> main\n", "  start -> main\n  " + notes)
+    assert with_notes != BANK
+    assert flow(with_notes).ui["notes"] == [{"id": "n1", "x": 10, "y": -20, "text": "欢迎 note"}]
+    assert compile_flow(flow(with_notes)).version == compile_flow(flow()).version
+    plain = lint_loaded(load_text(BANK, "bank.flow", "flow"))
+    noted = lint_loaded(load_text(with_notes, "bank.flow", "flow"))
+    assert [d.code for d in noted] == [d.code for d in plain]

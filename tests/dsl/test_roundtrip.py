@@ -6,6 +6,8 @@ text, quotes, backslashes, newlines and braces in texts.
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 
 from sce.canonical import render, to_dsl, to_json
@@ -54,3 +56,33 @@ def test_converting_json_to_dsl_and_back_gives_the_same_json_bytes(flow: Flow) -
     dsl = render(load_text(json_text, "f.json", "json"), "flow")
     back = render(load_text(dsl, "f.flow", "flow"), "json")
     assert back == json_text
+
+
+#: A flow with the designer's own data at its root: sticky notes (nested objects, Chinese text,
+#: a decimal, empty values) and the canvas's view.
+WITH_NOTES = {
+    "flow": "notes",
+    "languages": ["en-US"],
+    "start": "bye",
+    "nodes": {"bye": {"type": "hangup"}},
+    "ui": {
+        "notes": [
+            {"id": "n1", "x": 10, "y": -20, "text": "欢迎 note", "color": "yellow"},
+            {"id": "n2", "x": 2.5, "y": 0, "text": 'two\nlines "quoted"', "tags": [], "meta": {}},
+        ],
+        "viewport": {"x": 0, "y": 0, "zoom": 1},
+    },
+}
+
+
+def test_sticky_notes_and_view_survive_json_to_dsl_and_back_byte_for_byte() -> None:
+    json_text = json.dumps(WITH_NOTES, indent=2, ensure_ascii=False) + "\n"
+    loaded = load_text(json_text, "notes.json", "json")
+    assert loaded.diagnostics == [] and loaded.flow is not None
+    assert loaded.flow.ui == WITH_NOTES["ui"]
+    dsl = render(loaded, "flow")
+    assert "ui {" in dsl and '"欢迎 note"' in dsl
+    back = load_text(dsl, "notes.flow", "flow")
+    assert back.diagnostics == []
+    assert back.data == WITH_NOTES
+    assert render(back, "json") == json_text

@@ -141,6 +141,22 @@ def test_a_directive_never_silences_a_schema_error_nor_counts_unused_inside_a_br
     assert [code for _, code, _ in found(text, "flow")] == ["SCE102", "SCE002", "SCE203"]
 
 
+def test_broken_designer_data_of_the_flow_does_not_hide_the_other_findings() -> None:
+    """The flow's `ui` (the canvas's notes) is read by no rule: a list there, or a key
+    repeated inside it, is reported and the rules still run."""
+    text = DSL.replace("timout", "timeout").replace("start -> main", "start -> main, ui = [1]")
+    assert found(text, "flow") == [
+        (1, "SCE002", "/ui"),
+        (2, "SCE604", "/nodes/main"),  # no key leads to an agent: `agnet` is no node
+        (5, "SCE102", "/nodes/main/choices/1/next"),
+        (9, "SCE203", "/nodes/hours/prompt/text/en-US"),
+    ]
+    text = DSL.replace("timout", "timeout").replace(
+        "start -> main", "start -> main, ui { zoom = 1, zoom = 2 }"
+    )
+    assert [code for _, code, _ in found(text, "flow")] == ["SCE003", "SCE604", "SCE102", "SCE203"]
+
+
 def test_problems_outside_nodes_and_variables_still_stop_the_rules() -> None:
     """A flow whose languages or start are broken is another flow in every node."""
     bad_language = DSL.replace("languages = [en-US]", "languages = [english]")

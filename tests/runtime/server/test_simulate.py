@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+import wave
 from dataclasses import replace
 from pathlib import Path
 
@@ -236,3 +237,49 @@ def test_a_test_call_at_the_ends_of_time_is_refused_with_the_years_it_can_take(
     assert (
         r.status_code == 400 and "between the years 1971 and 9998" in r.json["errors"][0]["message"]
     )
+
+
+def write_wav(path: Path, seconds: float = 0.2) -> bytes:
+    """A telephone-quality WAV (8 kHz, mono, 16-bit) of silence at `path`; its bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x00" * int(8000 * seconds))
+    return path.read_bytes()
+
+
+def plays(answer: dict) -> list[dict]:
+    return [a for a in answer["actions"] if a["action"] == "play"]
+
+
+def test_a_recorded_prompt_comes_with_the_url_the_browser_plays_it_from(
+    client: FlaskClient, writer: dict[str, str], server_config: RuntimeConfig
+) -> None:
+    prompts = Path(server_config.prompts)
+    audio = write_wav(prompts / "en-US" / "welcome.wav")
+    call = start(client, writer, flow="balance")
+    [welcome, *others] = plays(call)
+    assert welcome["audio"] == "welcome" and welcome["audio_url"] == "/prompts/en-US/welcome.wav"
+    assert all(p["audio_url"] is None for p in others)  # not recorded: spoken from the text
+    served = client.get(welcome["audio_url"])
+    assert served.status_code == 200 and served.data == audio
+    assert served.mimetype in ("audio/wav", "audio/x-wav")
+    # The answer given again is the same, URL included.
+    assert client.get(f"{CALLS}/{call['call']}", headers=writer).json["actions"] == call["actions"]
+
+
+def test_a_recording_is_the_one_for_the_callers_language(
+    client: FlaskClient, writer: dict[str, str], server_config: RuntimeConfig
+) -> None:
+    """A recording in another language is not the caller's; a `zh` one serves every Chinese."""
+    prompts = Path(server_config.prompts)
+    write_wav(prompts / "zh" / "welcome.wav")
+    write_wav(prompts / "fr-FR" / "welcome.wav")
+    english = start(client, writer, flow="balance")
+    assert [p["audio_url"] for p in plays(english)] == [None, None]
+    mandarin = start(client, writer, flow="balance", called="+861012345678")
+    welcome = plays(mandarin)[0]
+    assert welcome["language"] == "zh-CN" and welcome["audio_url"] == "/prompts/zh/welcome.wav"
+    assert client.get(welcome["audio_url"]).status_code == 200

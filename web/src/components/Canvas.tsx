@@ -1,0 +1,240 @@
+import {
+  applyNodeChanges,
+  Background,
+  type Connection,
+  Controls,
+  type Edge,
+  type FinalConnectionState,
+  MiniMap,
+  type NodeChange,
+  type OnConnectEnd,
+  ReactFlow,
+  type ReactFlowInstance,
+  useReactFlow,
+} from "@xyflow/react";
+import { type DragEvent, useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import * as edit from "../flow/edit";
+import type { CanvasNode } from "../flow/graph";
+import type { Point } from "../flow/types";
+import { can, change, focusStep, select, showCanvas, useStore } from "../store";
+import { FindStep } from "./FindStep";
+import { NoteNode } from "./NoteNode";
+import { DRAG_TYPE } from "./Palette";
+import { QuickAdd } from "./QuickAdd";
+import { StartNode } from "./StartNode";
+import { StepNode } from "./StepNode";
+import { useShortcuts } from "./useShortcuts";
+
+// Outside the component, as React Flow asks, so that they are never new objects.
+const NODE_TYPES = { step: StepNode, note: NoteNode, start: StartNode };
+const SNAP: [number, number] = [10, 10];
+const DELETE_KEYS = ["Delete", "Backspace"];
+
+/** Below this zoom a step's words cannot be read. */
+const READABLE_ZOOM = 0.6;
+
+/** Fits the whole flow; a flow too big to read that way is shown from its start, readable (the
+ * minimap shows the rest). */
+function fitReadably(flow: ReactFlowInstance<CanvasNode>): void {
+  void flow.fitView({ padding: 0.12, maxZoom: 1 }).then(() => {
+    if (flow.getZoom() >= READABLE_ZOOM) return;
+    const bounds = flow.getNodesBounds(flow.getNodes());
+    const box = document.querySelector(".canvas")?.getBoundingClientRect();
+    const height = box?.height ?? 600;
+    const y = Math.max(
+      40 - bounds.y * READABLE_ZOOM,
+      height / 2 - (bounds.y + bounds.height / 2) * READABLE_ZOOM,
+    );
+    void flow.setViewport({ x: 40 - bounds.x * READABLE_ZOOM, y, zoom: READABLE_ZOOM });
+  });
+}
+
+interface Dangling {
+  source: string;
+  handle: string;
+  screen: Point;
+  at: Point;
+}
+
+/** The flow drawn as steps and their exits: drag to move, drag an exit to a step to connect it,
+ * drop an exit on empty canvas to add the step it leads to. */
+export function Canvas() {
+  const { t } = useTranslation();
+  const nodes = useStore((s) => s.nodes);
+  const edges = useStore((s) => s.edges);
+  const focus = useStore((s) => s.focus);
+  const viewing = useStore((s) => s.viewing);
+  const flow = useReactFlow<CanvasNode>();
+  const [dangling, setDangling] = useState<Dangling | null>(null);
+  const writable = can("write") && !viewing;
+  useShortcuts(flow);
+
+  useEffect(() => {
+    if (!focus) return;
+    if (!focus.id) {
+      fitReadably(flow);
+      return;
+    }
+    const node = flow.getNode(focus.id);
+    if (node) {
+      const width = node.measured?.width ?? 240;
+      const height = node.measured?.height ?? 120;
+      void flow.setCenter(node.position.x + width / 2, node.position.y + height / 2, {
+        duration: 250,
+        zoom: Math.max(flow.getZoom(), 0.9),
+      });
+    }
+  }, [focus, flow]);
+
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+    const shown = useStore.getState().nodes;
+    const moved: Record<string, Point> = {};
+    let selection: Set<string> | null = null;
+    for (const c of changes) {
+      if (c.type === "position" && c.dragging === false && c.position) moved[c.id] = c.position;
+      if (c.type === "position" && c.dragging === false && !c.position) {
+        const node = shown.find((n) => n.id === c.id);
+        if (node) moved[c.id] = node.position;
+      }
+      if (c.type === "select") {
+        selection ??= new Set(useStore.getState().selected);
+        if (c.selected) selection.add(c.id);
+        else selection.delete(c.id);
+      }
+    }
+    const local = changes.filter((c) => c.type !== "remove" && c.type !== "select");
+    if (local.length) showCanvas(applyNodeChanges(local, shown));
+    if (selection) select(selection);
+    if (Object.keys(moved).length) {
+      const { [edit.START]: start, ...steps } = moved;
+      change((doc) => {
+        const next = edit.moveSteps(doc, steps);
+        return start
+          ? {
+              ...next,
+              ui: { ...next.ui, start: { x: Math.round(start.x), y: Math.round(start.y) } },
+            }
+          : next;
+      });
+    }
+  }, []);
+
+  const onConnect = useCallback((c: Connection) => {
+    if (c.source && c.sourceHandle && c.target && c.target !== edit.START) {
+      change((doc) => edit.connect(doc, c.source, c.sourceHandle as string, c.target));
+    }
+  }, []);
+
+  const onDelete = useCallback(
+    ({ nodes: gone, edges: cut }: { nodes: CanvasNode[]; edges: Edge[] }) => {
+      change((doc) => {
+        let next = doc;
+        for (const e of cut)
+          if (e.sourceHandle) next = edit.disconnect(next, e.source, e.sourceHandle);
+        return edit.remove(
+          next,
+          gone.map((n) => n.id),
+        );
+      });
+    },
+    [],
+  );
+
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromNode || !state.fromHandle?.id) return;
+      const point = "changedTouches" in event ? event.changedTouches[0] : event;
+      if (!point) return;
+      const screen = { x: point.clientX, y: point.clientY };
+      setDangling({
+        source: state.fromNode.id,
+        handle: state.fromHandle.id,
+        screen,
+        at: flow.screenToFlowPosition(screen),
+      });
+    },
+    [flow],
+  );
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(DRAG_TYPE);
+      if (!type) return;
+      event.preventDefault();
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      let id = "";
+      change((doc) => {
+        const [next, added] = edit.addStep(doc, type, { x: at.x - 120, y: at.y - 30 });
+        id = added;
+        return next;
+      });
+      if (id) select([id]);
+    },
+    [flow],
+  );
+
+  function addConnected(type: string) {
+    if (!dangling) return;
+    let id = "";
+    change((doc) => {
+      const [next, added] = edit.addStep(doc, type, {
+        x: dangling.at.x + 20,
+        y: dangling.at.y - 30,
+      });
+      id = added;
+      return edit.connect(next, dangling.source, dangling.handle, added);
+    });
+    setDangling(null);
+    if (id) focusStep(id);
+  }
+
+  return (
+    <div className="canvas" data-testid="canvas">
+      {viewing && (
+        <div className="viewing-banner" role="status">
+          {viewing.label}
+        </div>
+      )}
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        onNodesChange={onNodesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        onDelete={onDelete}
+        onDrop={onDrop}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        }}
+        nodesDraggable={writable}
+        nodesConnectable={writable}
+        edgesReconnectable={false}
+        deleteKeyCode={writable ? DELETE_KEYS : null}
+        multiSelectionKeyCode={["Meta", "Control"]}
+        snapToGrid
+        snapGrid={SNAP}
+        minZoom={0.05}
+        maxZoom={2}
+        onlyRenderVisibleElements
+        onInit={fitReadably}
+        defaultEdgeOptions={{ type: "smoothstep" }}
+        proOptions={{ hideAttribution: true }}
+        aria-label={t("canvas.label")}
+      >
+        <Background gap={20} />
+        <MiniMap pannable zoomable ariaLabel={t("canvas.minimap")} />
+        <Controls showInteractive={false} aria-label={t("canvas.controls")} />
+      </ReactFlow>
+      <FindStep />
+      {dangling && (
+        <QuickAdd at={dangling.screen} onPick={addConnected} onClose={() => setDangling(null)} />
+      )}
+      {!nodes.some((n) => n.type === "step") && !viewing && (
+        <p className="canvas-empty">{t("canvas.empty")}</p>
+      )}
+    </div>
+  );
+}
