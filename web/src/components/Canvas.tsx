@@ -37,17 +37,20 @@ const READABLE_ZOOM = 0.6;
 /** Fits the whole flow; a flow too big to read that way is shown from its start, readable (the
  * minimap shows the rest). */
 function fitReadably(flow: ReactFlowInstance<CanvasNode>): void {
-  void flow.fitView({ padding: 0.12, maxZoom: 1 }).then(() => {
-    if (flow.getZoom() >= READABLE_ZOOM) return;
-    const bounds = flow.getNodesBounds(flow.getNodes());
-    const box = document.querySelector(".canvas")?.getBoundingClientRect();
-    const height = box?.height ?? 600;
-    const y = Math.max(
-      40 - bounds.y * READABLE_ZOOM,
-      height / 2 - (bounds.y + bounds.height / 2) * READABLE_ZOOM,
-    );
-    void flow.setViewport({ x: 40 - bounds.x * READABLE_ZOOM, y, zoom: READABLE_ZOOM });
-  });
+  const nodes = flow.getNodes();
+  const box = document.querySelector(".canvas")?.getBoundingClientRect();
+  if (!nodes.length || !box) return;
+  const bounds = flow.getNodesBounds(nodes);
+  const fit = Math.min(box.width / bounds.width, box.height / bounds.height) * 0.88;
+  if (fit >= READABLE_ZOOM) {
+    void flow.fitView({ padding: 0.12, maxZoom: 1 });
+    return;
+  }
+  // Set at once, not after a fit: a fit of a big flow would draw all its steps for nothing.
+  const zoom = READABLE_ZOOM;
+  const centred = box.height / 2 - (bounds.y + bounds.height / 2) * zoom;
+  const y = Math.max(40 - bounds.y * zoom, centred);
+  void flow.setViewport({ x: 40 - bounds.x * zoom, y, zoom });
 }
 
 interface Dangling {

@@ -1,8 +1,9 @@
 /** The canvas's picture of a document: React Flow nodes and edges. Built again after every
  * change, reusing the objects of what did not change, so React Flow re-renders only those. */
-import type { Edge, Node } from "@xyflow/react";
+import { type Edge, type Node, type NodeHandle, Position } from "@xyflow/react";
 import type { Diagnostic } from "../api/types";
 import { START, steps } from "./edit";
+import { stepSize } from "./layout";
 import { type Exit, exitsOf } from "./schema";
 import type { FlowDoc, Note, Point, StepDoc } from "./types";
 
@@ -128,6 +129,10 @@ export function picture(input: PictureInput, previous?: Picture): Picture {
         position: stepAt(step, id, fill),
         data,
         selected: selected.has(id),
+        // Sizes and handles told beforehand: React Flow need not mount every step of a big
+        // flow to measure it before it can leave out those off screen.
+        measured: stepSize(exits.length),
+        handles: handlesOf(exits),
       }),
     );
     for (const exit of exits) {
@@ -146,6 +151,34 @@ export function picture(input: PictureInput, previous?: Picture): Picture {
     );
   }
   return { nodes, edges };
+}
+
+const HANDLE = 11;
+
+function handlesOf(exits: Exit[]): NodeHandle[] {
+  const { width, height } = stepSize(exits.length);
+  const top = height - 24 * exits.length;
+  const half = HANDLE / 2;
+  return [
+    {
+      id: "in",
+      type: "target",
+      position: Position.Left,
+      x: -half,
+      y: height / 2 - half,
+      width: HANDLE,
+      height: HANDLE,
+    },
+    ...exits.map((exit, i) => ({
+      id: exit.handle,
+      type: "source" as const,
+      position: Position.Right,
+      x: width - half,
+      y: top + 24 * i + 12 - half,
+      width: HANDLE,
+      height: HANDLE,
+    })),
+  ];
 }
 
 function edge(source: string, handle: string, target: string): Edge {
