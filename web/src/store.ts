@@ -10,6 +10,7 @@ import { type CanvasNode, type Mark, picture } from "./flow/graph";
 import * as history from "./flow/history";
 import { autoLayout } from "./flow/layout";
 import type { FlowDoc, Point } from "./flow/types";
+import i18next from "./i18n";
 
 export type SaveState = "saved" | "unsaved" | "saving" | "conflict";
 export type DrawerTab = "problems" | "text" | "test" | "history";
@@ -176,7 +177,7 @@ export async function openFlow(id: string): Promise<void> {
       // A draft made on an older version saves as a conflict, never over the newer one.
       base = { ...saved, etag: draft.etag };
       saveState = "unsaved";
-      say("Your unsaved changes to this flow were kept and are back.");
+      say(i18next.t("notice.draftKept"));
     } catch {
       localStorage.removeItem(draftKey(id));
     }
@@ -371,7 +372,7 @@ export async function save(message: string, overwrite = false): Promise<boolean>
     });
     keepDraft();
     redraw();
-    say(`Saved as revision ${stored.revision}.`);
+    say(i18next.t("notice.saved", { revision: stored.revision }));
     return true;
   } catch (error) {
     if (error instanceof ApiError && error.status === 412) {

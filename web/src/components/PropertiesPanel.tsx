@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import * as edit from "../flow/edit";
 import { FLOW_SCHEMA, stepSchema } from "../flow/schema";
 import { COLOURS, type FlowDoc, type StepDoc } from "../flow/types";
-import { can, change, useStore } from "../store";
+import { can, change, select, useStore } from "../store";
 import { stepTitle } from "../words";
 import { type FormContext, SchemaFields } from "./SchemaForm";
 import { StepIcon } from "./StepIcon";
@@ -129,7 +129,9 @@ function StepIdField({ id, readOnly }: { id: string; readOnly: boolean }) {
       ? t("properties.takenId", { id: text })
       : "";
   const apply = () => {
-    if (!problem && text !== id) change((d) => edit.rename(d, id, text));
+    if (problem || text === id) return;
+    change((d) => edit.rename(d, id, text));
+    select([text]); // the renamed step stays the one being edited
   };
   return (
     <div className="field">

@@ -20,15 +20,18 @@ function typing(target: EventTarget | null): boolean {
 export function useShortcuts(flow: ReactFlowInstance<CanvasNode>): void {
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (typing(event.target)) return;
       const mod = event.ctrlKey || event.metaKey;
       const key = event.key.toLowerCase();
-      const { doc, selected, clip } = useStore.getState();
-      if (!doc) return;
+      // Saving is the one shortcut that works in a field too, as in every editor.
       if (mod && key === "s") {
         event.preventDefault();
         window.dispatchEvent(new Event(SAVE_EVENT));
-      } else if (mod && key === "f") {
+        return;
+      }
+      if (typing(event.target)) return;
+      const { doc, selected, clip } = useStore.getState();
+      if (!doc) return;
+      if (mod && key === "f") {
         event.preventDefault();
         window.dispatchEvent(new Event(FIND_EVENT));
       } else if (mod && ((key === "z" && event.shiftKey) || key === "y")) {
