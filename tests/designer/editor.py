@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from tests.designer.live import login
 
@@ -57,10 +57,10 @@ _SETTLED = """() => {
 
 
 def settled(page: Page) -> None:
-    """Wait until the canvas has laid out the flow and stopped moving (looked at 100 ms apart):
+    """Wait until the canvas has laid out the flow and stopped moving (looked at 50 ms apart):
     a step found before the layout is done would be scrolled away again by it."""
     page.evaluate("() => { delete window.__sceCanvasLook; }")
-    page.wait_for_function(_SETTLED, polling=100)
+    page.wait_for_function(_SETTLED, polling=50)
 
 
 def canvas(page: Page) -> Locator:
@@ -90,7 +90,7 @@ def save_state(page: Page) -> Locator:
     return page.locator("header.topbar").get_by_role("status")
 
 
-def centre(box: dict[str, float]) -> tuple[float, float]:
+def centre(box: FloatRect) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 

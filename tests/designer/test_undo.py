@@ -66,6 +66,9 @@ def test_three_changes_undone_and_redone(page: Page, live_server: LiveServer) ->
     expect(page.get_by_text(EMPTY)).to_be_visible()
     expect(undo).to_be_disabled()
     expect(redo).to_be_enabled()
+    # Back where the server's copy is: nothing is left to save.
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
 
     # And forth again: Ctrl+Shift+Z twice, Ctrl+Y once.
     page.keyboard.press("Control+Shift+z")

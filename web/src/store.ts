@@ -196,7 +196,7 @@ async function fillLayout(): Promise<void> {
   if (state().doc !== doc) return;
   set({ fill: positions });
   redraw();
-  focusAll();
+  if (!state().focus) focusAll(); // unless the user went to a step meanwhile
 }
 
 export async function layOutAll(): Promise<void> {
@@ -249,12 +249,19 @@ function afterChange(): void {
   lintSoon();
 }
 
+/** Undoing back to what the server has is saved again (documents are immutable: the same object). */
+function stateOf(doc: FlowDoc): SaveState {
+  const { saved, saveState } = state();
+  if (saveState === "conflict") return "conflict";
+  return doc === saved?.doc ? "saved" : "unsaved";
+}
+
 export function undo(): void {
   const { doc, history: h } = state();
   if (!doc) return;
   const back = history.undo(h, doc);
   if (!back) return;
-  set({ history: back[0], doc: back[1], saveState: "unsaved" });
+  set({ history: back[0], doc: back[1], saveState: stateOf(back[1]) });
   afterChange();
 }
 
@@ -263,7 +270,7 @@ export function redo(): void {
   if (!doc) return;
   const forward = history.redo(h, doc);
   if (!forward) return;
-  set({ history: forward[0], doc: forward[1], saveState: "unsaved" });
+  set({ history: forward[0], doc: forward[1], saveState: stateOf(forward[1]) });
   afterChange();
 }
 

@@ -1,27 +1,19 @@
-import { type MouseEvent, useCallback, useEffect, useId, useState } from "react";
+import { useCallback, useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { get, path, post } from "../api/client";
 import type { Deployed, DeployRecord, FlowListEntry } from "../api/types";
 import { actionFor, flowIds, isLiveEntry, liveVersions, resultTone } from "../deploys";
 import { headlineOf, readableTime, shortVersion } from "../flowlist";
-import { go, href, type Route } from "../route";
+import { follow, href } from "../route";
 import { can, listFlows, say, useStore } from "../store";
 import { ConfirmDialog } from "./ConfirmDialog";
-import { LanguageSwitcher } from "./LanguageSwitcher";
-import { UserMenu } from "./UserMenu";
+import { PageHeader } from "./PageHeader";
 
 const LIMIT = 200;
 
 interface Asking {
   kind: "rollback" | "restore";
   record: DeployRecord;
-}
-
-function follow(event: MouseEvent, route: Route): void {
-  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
-    return;
-  event.preventDefault();
-  go(route);
 }
 
 /** The deploy log: what went live when, by whom, what was refused and why; roll back, or make
@@ -96,17 +88,12 @@ export function DeploysPage() {
 
   return (
     <div className="page deploys-page">
-      <header className="page-head">
-        <h1>{t("deploys.title")}</h1>
-        <nav aria-label={t("flowList.pages")}>
-          <a href={href({ page: "flows" })} onClick={(e) => follow(e, { page: "flows" })}>
-            {t("deploys.backToFlows")}
-          </a>
-        </nav>
-        <span className="spacer" />
-        <UserMenu />
-        <LanguageSwitcher />
-      </header>
+      <PageHeader
+        title={t("deploys.title")}
+        to={{ page: "flows" }}
+        label={t("deploys.backToFlows")}
+        navLabel={t("flowList.pages")}
+      />
 
       <div className="toolbar">
         <div className="inline-field">

@@ -1,4 +1,4 @@
-import { type ChangeEvent, type MouseEvent, useCallback, useEffect, useId, useState } from "react";
+import { type ChangeEvent, useCallback, useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, call, get, path, post } from "../api/client";
 import type {
@@ -21,27 +21,18 @@ import {
   shortVersion,
   sortFlows,
 } from "../flowlist";
-import { go, href, type Route } from "../route";
+import { follow, go, href } from "../route";
 import { can, listFlows, say, useStore } from "../store";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { DiagnosticList } from "./DiagnosticList";
 import { DuplicateFlowDialog } from "./DuplicateFlowDialog";
-import { LanguageSwitcher } from "./LanguageSwitcher";
 import { NewFlowDialog } from "./NewFlowDialog";
-import { UserMenu } from "./UserMenu";
+import { PageHeader } from "./PageHeader";
 
 interface Trouble {
   heading: string;
   message: string;
   diagnostics: Diagnostic[];
-}
-
-/** A link that moves within the designer (a new tab still works). */
-function follow(event: MouseEvent, route: Route): void {
-  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
-    return;
-  event.preventDefault();
-  go(route);
 }
 
 function download(name: string, text: string, type: string): void {
@@ -191,17 +182,12 @@ export function FlowList() {
 
   return (
     <div className="page flow-list">
-      <header className="page-head">
-        <h1>{t("flowList.title")}</h1>
-        <nav aria-label={t("flowList.pages")}>
-          <a href={href({ page: "deploys" })} onClick={(e) => follow(e, { page: "deploys" })}>
-            {t("flowList.deploys")}
-          </a>
-        </nav>
-        <span className="spacer" />
-        <UserMenu />
-        <LanguageSwitcher />
-      </header>
+      <PageHeader
+        title={t("flowList.title")}
+        to={{ page: "deploys" }}
+        label={t("flowList.deploys")}
+        navLabel={t("flowList.pages")}
+      />
 
       <div className="toolbar">
         <div className="inline-field">
