@@ -55,3 +55,21 @@ def test_pressing_1_reads_out_the_balance_and_marks_the_path(
     panel.get_by_role("button", name="Clear", exact=True).click()
     expect(transcript.get_by_role("listitem")).to_have_count(0)
     expect(page.locator(".step.mark-visited, .step.mark-active")).to_have_count(0)
+
+
+def test_a_call_runs_a_version_picked_from_the_deploy_log(
+    page: Page, live_server: LiveServer
+) -> None:
+    """Every version that was live is offered, by its short version, and a call runs it."""
+    open_flow(page, "eve", "balance")
+    live = live_server.service.registry.current("balance")
+    page.get_by_role("tab", name="Test call").click()
+    panel = page.get_by_role("tabpanel", name="Test call")
+    panel.get_by_role("checkbox", name="Speak prompts").uncheck()
+    run = panel.get_by_label("Run", exact=True)
+    option = run.get_by_role("option", name=re.compile(rf"^Version {live.version[:8]} "))
+    expect(option).to_have_count(1)
+    run.select_option(f"version:{live.version}")
+    panel.get_by_role("button", name="Start test call").click()
+    transcript = panel.get_by_role("list", name="Transcript")
+    expect(transcript).to_contain_text("Welcome to Example Bank.")

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { TestCall } from "./api/types";
 import { Speaker } from "./speaker";
-import { activeStep, lineOfEvent, linesOf, pathMarks, promptsOf, walked } from "./testcall";
+import {
+  activeStep,
+  deployedVersions,
+  lineOfEvent,
+  linesOf,
+  pathMarks,
+  promptsOf,
+  walked,
+} from "./testcall";
 
 function answer(part: Partial<TestCall>): TestCall {
   return {
@@ -227,5 +235,32 @@ describe("speaking the prompts", () => {
     speaker.speak([{ text: "Three.", language: "en-US", audioUrl: null }]);
     await vi.advanceTimersByTimeAsync(0);
     expect(said).toEqual(["One.", "Two.", "Three."]);
+  });
+});
+
+describe("the versions a test call can run", () => {
+  it("lists each version that was live once, newest first, and no refused deploy", () => {
+    const record = (version: string | null, result: string, when: string) =>
+      ({
+        flow: "balance",
+        version,
+        previous: null,
+        who: "dan",
+        when,
+        source: null,
+        digest: null,
+        result,
+        errors: [],
+      }) as never;
+    const log = [
+      record("b".repeat(64), "deployed", "2026-12-06T10:00:00Z"),
+      record(null, "refused", "2026-12-06T09:30:00Z"),
+      record("a".repeat(64), "rolled-back", "2026-12-06T09:00:00Z"),
+      record("b".repeat(64), "deployed", "2026-12-06T08:00:00Z"),
+    ];
+    expect(deployedVersions(log).map((v) => [v.version[0], v.when])).toEqual([
+      ["b", "2026-12-06T10:00:00Z"],
+      ["a", "2026-12-06T09:00:00Z"],
+    ]);
   });
 });

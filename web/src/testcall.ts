@@ -1,7 +1,7 @@
 /** What the test-call panel makes of the server's answers (POST /api/simulate/calls and its
  * events): the lines of the transcript, the prompts to speak, and the path to mark on the
  * canvas. The call itself runs on the server's engine; nothing here decides what a flow does. */
-import type { TestCall, TestEvent } from "./api/types";
+import type { DeployRecord, TestCall, TestEvent } from "./api/types";
 import type { Mark } from "./flow/graph";
 
 /** One line of the transcript: what the caller heard or did, or what happened on the call. */
@@ -123,3 +123,22 @@ export const KEYS = [
   ["0", "0"],
   ["#", "hash"],
 ] as const;
+
+export interface Deployed {
+  version: string;
+  when: string;
+  who: string;
+}
+
+/** The versions of a flow that were ever live, newest first, each once. */
+export function deployedVersions(log: DeployRecord[]): Deployed[] {
+  const seen = new Set<string>();
+  const out: Deployed[] = [];
+  for (const record of log) {
+    if (!record.version || seen.has(record.version)) continue;
+    if (record.result !== "deployed" && record.result !== "rolled-back") continue;
+    seen.add(record.version);
+    out.push({ version: record.version, when: record.when, who: record.who });
+  }
+  return out;
+}

@@ -8,12 +8,14 @@ import {
   useState,
 } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, path, post } from "../api/client";
-import type { Diagnostic, TestCall, TestEvent } from "../api/types";
+import { ApiError, get, path, post } from "../api/client";
+import type { DeployRecord, Diagnostic, TestCall, TestEvent } from "../api/types";
 import { Speaker } from "../speaker";
 import { focusStep, markPath, placedDoc, useStore, view } from "../store";
 import {
   activeStep,
+  type Deployed,
+  deployedVersions,
   KEYS,
   type Line,
   lineOfEvent,
@@ -26,7 +28,8 @@ import {
 const DEFAULT_CALLER = "+15550100100";
 const SPEAK_KEY = "sce.speakPrompts";
 
-type Run = "draft" | "live";
+/** What the call runs: the draft, the live version, or `version:HASH`, a version deployed earlier. */
+type Run = "draft" | "live" | `version:${string}`;
 
 interface Numbered {
   id: number;
@@ -61,6 +64,16 @@ export function TestCallPanel() {
   );
   const hasDraft = useStore((s) => s.doc !== null);
   const [run, setRun] = useState<Run>("draft");
+  const [versions, setVersions] = useState<Deployed[]>([]);
+
+  useEffect(() => {
+    if (!flowId) return;
+    get<{ deploys: DeployRecord[] }>(
+      `${path("/api/deploys")}?flow=${encodeURIComponent(flowId)}&limit=100`,
+    )
+      .then((answer) => setVersions(deployedVersions(answer.deploys)))
+      .catch(() => setVersions([]));
+  }, [flowId]);
   const [caller, setCaller] = useState(DEFAULT_CALLER);
   const [called, setCalled] = useState("");
   const [callId, setCallId] = useState<string | null>(null);
@@ -175,7 +188,11 @@ export function TestCallPanel() {
     // The path is drawn on the draft: a revision or a diff on the canvas makes way for it.
     if (run === "draft" && viewing) view(null);
     const body: Record<string, unknown> =
-      run === "draft" && doc ? { document: placedDoc(doc) } : { flow: id };
+      run === "draft" && doc
+        ? { document: placedDoc(doc) }
+        : run.startsWith("version:")
+          ? { flow: id, version: run.slice("version:".length) }
+          : { flow: id };
     body.caller = caller.trim() || null;
     if (called.trim()) body.called = called.trim();
     setStarting(true);
@@ -267,6 +284,15 @@ export function TestCallPanel() {
           <select id={`${ids}-run`} value={run} onChange={(e) => setRun(e.target.value as Run)}>
             <option value="draft">{t("testCall.thisDraft")}</option>
             <option value="live">{t("testCall.liveVersion")}</option>
+            {versions.map((v) => (
+              <option key={v.version} value={`version:${v.version}`}>
+                {t("testCall.deployedVersion", {
+                  version: v.version.slice(0, 8),
+                  when: new Date(v.when).toLocaleString(),
+                  who: v.who,
+                })}
+              </option>
+            ))}
           </select>
         </div>
         <label>
