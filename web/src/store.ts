@@ -317,7 +317,7 @@ export function showDiagnostics(diagnostics: Diagnostic[]): void {
 
 let lintTimer: ReturnType<typeof setTimeout> | undefined;
 let lintRunning: AbortController | undefined;
-export const LINT_DELAY_MS = 400;
+const LINT_DELAY_MS = 400;
 
 /** Lints the draft after a quiet moment; a newer change cancels the request in flight, so a slow
  * answer never overwrites a newer one. */
@@ -409,14 +409,6 @@ export function takeTheirs(): void {
   });
   redraw();
   void fillLayout();
-}
-
-export function discardChanges(): void {
-  const { flowId } = state();
-  if (flowId) {
-    localStorage.removeItem(draftKey(flowId));
-    void openFlow(flowId);
-  }
 }
 
 /** A document (a revision, an applied DSL text) becomes the draft, as one undoable change. */
