@@ -12,6 +12,7 @@ run: setup
 	$(BIN)/sce lint flows/
 	$(BIN)/sce call --script flows/
 	@echo "The runtime server on the bundled flows (business systems answered by flows/systems.http.yaml)."
+	@echo "The designer: http://127.0.0.1:8000/ (log in with the designer login below)."
 	@echo "Edit a file in flows/: it redeploys. /healthz, /metrics and /api/openapi.json work at once."
 	@echo "Webhooks need TWILIO_AUTH_TOKEN (try one: sce webhook balance); the API needs the login below."
 	@echo "The README's first section says how, and how to reach the server from Twilio."
