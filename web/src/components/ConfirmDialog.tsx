@@ -1,8 +1,7 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import type { FormEvent, ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { Diagnostic } from "../api/types";
-import { diagnosticsOf, headlineOf } from "../flowlist";
 import { DiagnosticList } from "./DiagnosticList";
+import { useModalAction } from "./useModalAction";
 
 export interface ConfirmDialogProps {
   title: string;
@@ -26,30 +25,11 @@ export function ConfirmDialog({
   onClose,
 }: ConfirmDialogProps) {
   const { t } = useTranslation();
-  const ref = useRef<HTMLDialogElement>(null);
-  const heading = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
+  const { ref, heading, busy, error, diagnostics, run } = useModalAction(onClose);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDiagnostics([]);
-    try {
-      await onConfirm();
-      onClose();
-    } catch (e) {
-      setError(headlineOf(e));
-      setDiagnostics(diagnosticsOf(e));
-      setBusy(false);
-    }
+    void run(onConfirm);
   }
 
   return (

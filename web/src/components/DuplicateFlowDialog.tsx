@@ -1,9 +1,9 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, get, path, post } from "../api/client";
-import type { Diagnostic, StoredFlow } from "../api/types";
-import { diagnosticsOf, headlineOf } from "../flowlist";
+import type { StoredFlow } from "../api/types";
 import { DiagnosticList } from "./DiagnosticList";
+import { useModalAction } from "./useModalAction";
 
 /** "Duplicate": a copy of a flow under a new id, in the same form of file. Shown while it is
  * rendered. */
@@ -17,25 +17,15 @@ export function DuplicateFlowDialog({
   onDone: (id: string) => void;
 }) {
   const { t } = useTranslation();
-  const ref = useRef<HTMLDialogElement>(null);
-  const heading = useId();
   const [id, setId] = useState(`${source}-copy`);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
+  const { ref, heading, busy, error, diagnostics, run } = useModalAction(onClose);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const flow = id.trim();
-    setBusy(true);
-    setError(null);
-    setDiagnostics([]);
-    try {
+    const exists = (e: unknown) =>
+      e instanceof ApiError && e.status === 409 ? t("newFlow.exists", { id: flow }) : null;
+    void run(async () => {
       const stored = await get<StoredFlow>(path("/api/flows/{id}", source));
       if (!stored.document) throw new Error(t("duplicateFlow.noDocument", { id: source }));
       await post<StoredFlow>("/api/flows", {
@@ -44,16 +34,7 @@ export function DuplicateFlowDialog({
         message: `Duplicated from ${source}`,
       });
       onDone(flow);
-      onClose();
-    } catch (e) {
-      setError(
-        e instanceof ApiError && e.status === 409
-          ? t("newFlow.exists", { id: flow })
-          : headlineOf(e),
-      );
-      setDiagnostics(diagnosticsOf(e));
-      setBusy(false);
-    }
+    }, exists);
   }
 
   return (

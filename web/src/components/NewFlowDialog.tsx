@@ -1,38 +1,29 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, post } from "../api/client";
-import type { Diagnostic, StoredFlow } from "../api/types";
-import { diagnosticsOf, type FileForm, headlineOf, parseLanguages } from "../flowlist";
+import type { StoredFlow } from "../api/types";
+import { type FileForm, parseLanguages } from "../flowlist";
 import { go } from "../route";
 import { DiagnosticList } from "./DiagnosticList";
+import { useModalAction } from "./useModalAction";
 
 /** "New flow": its id, title, languages and the form of its file; made empty, then opened. Shown
  * while it is rendered. */
 export function NewFlowDialog({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
-  const ref = useRef<HTMLDialogElement>(null);
-  const heading = useId();
   const [id, setId] = useState("");
   const [title, setTitle] = useState("");
   const [languages, setLanguages] = useState("en-US");
   const [form, setForm] = useState<FileForm>("flow");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
+  const { ref, heading, busy, error, diagnostics, run } = useModalAction(onClose);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const flow = id.trim();
     const langs = parseLanguages(languages);
-    setBusy(true);
-    setError(null);
-    setDiagnostics([]);
-    try {
+    const exists = (e: unknown) =>
+      e instanceof ApiError && e.status === 409 ? t("newFlow.exists", { id: flow }) : null;
+    void run(async () => {
       await post<StoredFlow>("/api/flows", {
         document: {
           flow,
@@ -43,17 +34,8 @@ export function NewFlowDialog({ onClose }: { onClose: () => void }) {
         format: form,
         message: "Created",
       });
-      onClose();
       go({ page: "editor", flow });
-    } catch (e) {
-      setError(
-        e instanceof ApiError && e.status === 409
-          ? t("newFlow.exists", { id: flow })
-          : headlineOf(e),
-      );
-      setDiagnostics(diagnosticsOf(e));
-      setBusy(false);
-    }
+    }, exists);
   }
 
   return (
