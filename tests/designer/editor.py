@@ -178,12 +178,12 @@ def words_field(page: Page, prompt: str, language: str = "en-US") -> Locator:
 
 
 def fit_view(page: Page) -> None:
-    """The canvas's Fit View control, until every node is drawn (as many as the mini map has):
+    """The canvas's "Show the whole flow" control, until every node is drawn (as many as the mini map has):
     a view the editor sets as it opens may land after the first click."""
     everything = page.locator(".react-flow__minimap-node")
     drawn = page.locator(".react-flow__node")
     for _ in range(5):
-        page.get_by_role("button", name="Fit View").click()
+        page.get_by_role("button", name="Show the whole flow").click()
         settled(page)
         if drawn.count() >= everything.count():
             return

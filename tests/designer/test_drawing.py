@@ -99,7 +99,7 @@ def test_the_balance_line_is_drawn_from_an_empty_flow(page: Page, live_server: L
     choices = properties(page).get_by_role("group", name="Choices")
     choices.get_by_role("combobox", name="Goes to").nth(0).select_option("lookup")
     expect(step(page, "main").locator('[data-exit="choices.0"] [title="→ lookup"]')).to_be_visible()
-    page.get_by_role("button", name="Fit View").click()
+    page.get_by_role("button", name="Show the whole flow").click()
     connect(page, "welcome", "next", "main")
     connect(page, "main", "choices.1", "agent")
     connect(page, "main", "exhausted", "agent")

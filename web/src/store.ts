@@ -54,6 +54,19 @@ export interface State {
   clip: edit.Clip | null;
   /** Another document shown instead of the draft (a revision, a diff): read-only. */
   viewing: { label: string; doc: FlowDoc; marks: Record<string, Mark> } | null;
+  /** An exit being connected through the connect menu (an exit's button, or an exit dropped on
+   * empty canvas). */
+  connecting: Connecting | null;
+}
+
+export interface Connecting {
+  source: string;
+  handle: string;
+  target?: string | undefined;
+  /** Where the menu opens, in the page's pixels. */
+  screen: Point;
+  /** What gets the keyboard focus back when the menu closes. */
+  returnFocus?: HTMLElement;
 }
 
 const initial = {
@@ -73,6 +86,7 @@ const initial = {
   focus: null,
   clip: null,
   viewing: null,
+  connecting: null,
 };
 
 export const useStore = create<State>(() => ({
@@ -188,13 +202,17 @@ export async function openFlow(id: string): Promise<void> {
   await fillLayout();
 }
 
-/** Steps the document does not place are laid out by elkjs; the rest stay where they are. */
-async function fillLayout(): Promise<void> {
-  const doc = state().doc;
-  if (!doc || !edit.unplaced(doc).length) return;
+/** Steps a document does not place are laid out by elkjs; the rest stay where they are. The
+ * draft's (as it opens, or a revision restored into it), or a revision's being viewed. */
+async function fillLayout(shown?: FlowDoc): Promise<void> {
+  const doc = shown ?? state().doc;
+  if (!doc) return;
+  const missing = edit.unplaced(doc).filter((id) => !(id in state().fill));
+  if (!missing.length) return;
   const positions = await autoLayout(doc);
-  if (state().doc !== doc) return;
-  set({ fill: positions });
+  if ((shown ? state().viewing?.doc : state().doc) !== doc) return;
+  const found = missing.filter((id) => positions[id]).map((id) => [id, positions[id]]);
+  set({ fill: { ...state().fill, ...Object.fromEntries(found) } });
   redraw();
   if (!state().focus) focusAll(); // unless the user went to a step meanwhile
 }
@@ -292,6 +310,16 @@ export function showCanvas(nodes: CanvasNode[]): void {
   set({ nodes });
 }
 
+export function openConnectMenu(connecting: Connecting): void {
+  set({ connecting });
+}
+
+export function closeConnectMenu(): void {
+  const back = state().connecting?.returnFocus;
+  set({ connecting: null });
+  if (back?.isConnected) back.focus();
+}
+
 export function setDrawer(drawer: DrawerTab): void {
   set({ drawer });
 }
@@ -304,6 +332,7 @@ export function markPath(marks: Record<string, Mark>): void {
 export function view(viewing: State["viewing"]): void {
   set({ viewing });
   redraw();
+  if (viewing) void fillLayout(viewing.doc);
 }
 
 // -- DeployDialog: a refused deploy's diagnostics on the canvas (until the next lint) ----------
@@ -414,6 +443,7 @@ export function takeTheirs(): void {
 /** A document (a revision, an applied DSL text) becomes the draft, as one undoable change. */
 export function replaceDraft(doc: FlowDoc): void {
   change(() => doc);
+  void fillLayout();
 }
 
 // -- the flow list ------------------------------------------------------------------------------

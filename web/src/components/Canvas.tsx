@@ -12,16 +12,25 @@ import {
   type ReactFlowInstance,
   useReactFlow,
 } from "@xyflow/react";
-import { type DragEvent, useCallback, useEffect, useState } from "react";
+import { type DragEvent, useCallback, useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import * as edit from "../flow/edit";
 import type { CanvasNode } from "../flow/graph";
 import type { Point } from "../flow/types";
-import { can, change, focusStep, select, showCanvas, useStore } from "../store";
+import {
+  can,
+  change,
+  closeConnectMenu,
+  focusStep,
+  openConnectMenu,
+  select,
+  showCanvas,
+  useStore,
+} from "../store";
+import { ConnectMenu } from "./ConnectMenu";
 import { FindStep } from "./FindStep";
 import { NoteNode } from "./NoteNode";
 import { DRAG_TYPE } from "./Palette";
-import { QuickAdd } from "./QuickAdd";
 import { StartNode } from "./StartNode";
 import { StepNode } from "./StepNode";
 import { useShortcuts } from "./useShortcuts";
@@ -53,13 +62,6 @@ function fitReadably(flow: ReactFlowInstance<CanvasNode>): void {
   void flow.setViewport({ x: 40 - bounds.x * zoom, y, zoom });
 }
 
-interface Dangling {
-  source: string;
-  handle: string;
-  screen: Point;
-  at: Point;
-}
-
 /** The flow drawn as steps and their exits: drag to move, drag an exit to a step to connect it,
  * drop an exit on empty canvas to add the step it leads to. */
 export function Canvas() {
@@ -69,7 +71,26 @@ export function Canvas() {
   const focus = useStore((s) => s.focus);
   const viewing = useStore((s) => s.viewing);
   const flow = useReactFlow<CanvasNode>();
-  const [dangling, setDangling] = useState<Dangling | null>(null);
+  const connecting = useStore((s) => s.connecting);
+  const ariaLabels = useMemo(
+    () => ({
+      "node.a11yDescription.default": t("canvas.nodeHelpSelect"),
+      "node.a11yDescription.keyboardDisabled": t("canvas.nodeHelp"),
+      "node.a11yDescription.ariaLiveMessage": (moved: {
+        direction: string;
+        x: number;
+        y: number;
+      }) => t("canvas.moved", moved),
+      "edge.a11yDescription.default": t("canvas.edgeHelp"),
+      "controls.ariaLabel": t("canvas.controls"),
+      "controls.zoomIn.ariaLabel": t("canvas.zoomIn"),
+      "controls.zoomOut.ariaLabel": t("canvas.zoomOut"),
+      "controls.fitView.ariaLabel": t("canvas.fitView"),
+      "minimap.ariaLabel": t("canvas.minimap"),
+      "handle.ariaLabel": t("canvas.handle"),
+    }),
+    [t],
+  );
   const writable = can("write") && !viewing;
   useShortcuts(flow);
 
@@ -149,15 +170,13 @@ export function Canvas() {
       if (state.isValid || !state.fromNode || !state.fromHandle?.id) return;
       const point = "changedTouches" in event ? event.changedTouches[0] : event;
       if (!point) return;
-      const screen = { x: point.clientX, y: point.clientY };
-      setDangling({
+      openConnectMenu({
         source: state.fromNode.id,
         handle: state.fromHandle.id,
-        screen,
-        at: flow.screenToFlowPosition(screen),
+        screen: { x: point.clientX, y: point.clientY },
       });
     },
-    [flow],
+    [],
   );
 
   const onDrop = useCallback(
@@ -178,18 +197,22 @@ export function Canvas() {
   );
 
   function addConnected(type: string) {
-    if (!dangling) return;
+    if (!connecting) return;
+    const at = flow.screenToFlowPosition(connecting.screen);
     let id = "";
     change((doc) => {
-      const [next, added] = edit.addStep(doc, type, {
-        x: dangling.at.x + 20,
-        y: dangling.at.y - 30,
-      });
+      const [next, added] = edit.addStep(doc, type, { x: at.x + 20, y: at.y - 30 });
       id = added;
-      return edit.connect(next, dangling.source, dangling.handle, added);
+      return edit.connect(next, connecting.source, connecting.handle, added);
     });
-    setDangling(null);
+    closeConnectMenu();
     if (id) focusStep(id);
+  }
+
+  function connectTo(target: string | undefined) {
+    if (!connecting) return;
+    change((doc) => edit.connect(doc, connecting.source, connecting.handle, target));
+    closeConnectMenu();
   }
 
   return (
@@ -226,14 +249,21 @@ export function Canvas() {
         defaultEdgeOptions={{ type: "smoothstep" }}
         proOptions={{ hideAttribution: true }}
         aria-label={t("canvas.label")}
+        ariaLabelConfig={ariaLabels}
       >
         <Background gap={20} />
         <MiniMap pannable zoomable ariaLabel={t("canvas.minimap")} />
         <Controls showInteractive={false} aria-label={t("canvas.controls")} />
       </ReactFlow>
       <FindStep />
-      {dangling && (
-        <QuickAdd at={dangling.screen} onPick={addConnected} onClose={() => setDangling(null)} />
+      {connecting && (
+        <ConnectMenu
+          connecting={connecting}
+          onNew={addConnected}
+          onExisting={connectTo}
+          onDisconnect={() => connectTo(undefined)}
+          onClose={closeConnectMenu}
+        />
       )}
       {!nodes.some((n) => n.type === "step") && !viewing && (
         <p className="canvas-empty">{t("canvas.empty")}</p>

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import * as edit from "../flow/edit";
 import { FLOW_SCHEMA, stepSchema } from "../flow/schema";
 import { COLOURS, type FlowDoc, type StepDoc } from "../flow/types";
+import { schemaText } from "../schemaText";
 import { can, change, select, useStore } from "../store";
 import { stepTitle } from "../words";
 import { type FormContext, SchemaFields } from "./SchemaForm";
@@ -61,7 +62,7 @@ function StepProperties({
   step: StepDoc;
   context: FormContext;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const schema = stepSchema(step.type);
   const diagnostics = useStore((s) => s.diagnostics);
   const problems = diagnostics.filter((d) => d.node === id);
@@ -71,7 +72,9 @@ function StepProperties({
         <StepIcon type={step.type} />
         <div>
           <h2>{stepTitle(t, step.type)}</h2>
-          <p className="help">{schema?.description}</p>
+          {schema?.description && (
+            <p className="help">{schemaText(schema.description, i18n.language)}</p>
+          )}
         </div>
       </header>
       <StepIdField id={id} readOnly={context.readOnly} />

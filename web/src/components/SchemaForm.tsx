@@ -1,6 +1,7 @@
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { isNodeRef, type JsonSchema, resolve } from "../flow/schema";
+import { schemaText } from "../schemaText";
 import { ExpressionField } from "./ExpressionField";
 import { PromptField } from "./PromptField";
 
@@ -69,11 +70,13 @@ export function SchemaFields({
 }
 
 export function SchemaField({ name, schema: raw, value, onChange, context, required }: FieldProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const id = useId();
   const schema = resolve(raw);
-  const title = schema.title ?? name.split("/").pop() ?? name;
-  const help = schema.description;
+  const title = schema.title
+    ? schemaText(schema.title, i18n.language)
+    : (name.split("/").pop() ?? name);
+  const help = schema.description && schemaText(schema.description, i18n.language);
   const key = `field:${name}`;
   const set = (v: unknown) => onChange(v, key);
   const labelled = (control: React.ReactNode) => (
@@ -304,8 +307,9 @@ function ListField({
   context: FormContext;
   onChange: (value: unknown, key: string) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const itemSchema = resolve(item);
+  const itemTitle = itemSchema.title ? schemaText(itemSchema.title, i18n.language) : title;
   const put = (next: unknown[]) => onChange(next.length ? next : undefined, `list:${name}`);
   return (
     <fieldset className="fieldset">
@@ -316,7 +320,7 @@ function ListField({
         <div key={index} className="fieldset list-item">
           <div className="row">
             <strong>
-              {itemSchema.title ?? title} {index + 1}
+              {itemTitle} {index + 1}
             </strong>
             {!context.readOnly && (
               <>
@@ -331,7 +335,7 @@ function ListField({
                 <button
                   type="button"
                   aria-label={t("properties.remove", {
-                    what: `${itemSchema.title ?? title} ${index + 1}`,
+                    what: `${itemTitle} ${index + 1}`,
                   })}
                   onClick={() => put(list.filter((_, i) => i !== index))}
                 >
@@ -371,7 +375,7 @@ function ListField({
       ))}
       {!context.readOnly && (
         <button type="button" onClick={() => put([...list, itemSchema.properties ? {} : ""])}>
-          {t("properties.add", { what: itemSchema.title ?? title })}
+          {t("properties.add", { what: itemTitle })}
         </button>
       )}
     </fieldset>

@@ -5,6 +5,7 @@ import type { StepNode as StepNodeType } from "../flow/graph";
 import { firstWords } from "../flow/schema";
 import { useStore } from "../store";
 import { exitLabel, stepTitle } from "../words";
+import { ExitHandle } from "./ExitHandle";
 import { StepIcon } from "./StepIcon";
 
 const DEFAULT_LANGUAGES = ["en-US"];
@@ -66,10 +67,14 @@ export const StepNode = memo(function StepNode({ data, selected }: NodeProps<Ste
             const state = flagged.includes(exit.handle) ? "flagged" : exit.target ? "" : "open";
             const label = exit.index === undefined ? exitLabel(t, exit.field) : exit.label;
             return (
-              <div key={exit.handle} className={`step-exit ${state}`} data-exit={exit.handle}>
-                <span title={exit.target ? `→ ${exit.target}` : t("canvas.open")}>{label}</span>
-                <Handle type="source" position={Position.Right} id={exit.handle} />
-              </div>
+              <ExitHandle
+                key={exit.handle}
+                step={id}
+                handle={exit.handle}
+                label={label}
+                target={exit.target}
+                state={state}
+              />
             );
           })}
         </div>
