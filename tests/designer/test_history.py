@@ -49,7 +49,9 @@ def test_two_revisions_compared_and_the_older_restored(page: Page) -> None:
     expect(changes).to_contain_text(f'"{OLD}" → "{NEW}"')
     expect(step(page, "welcome")).to_have_class(re.compile(r"\bmark-changed\b"))
     expect(page.locator(".step.mark-changed")).to_have_count(1)
-    expect(page.get_by_role("status").filter(has_text="Differences from revision 1 to 2")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Differences from revision 1 to 2")
+    ).to_be_visible()
     shot(page, "history-differences")
     panel.get_by_role("button", name="Back to the draft").click()
     expect(step(page, "welcome")).not_to_have_class(re.compile(r"\bmark-"))
