@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python bench/reload.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/designer.py
+	$(BIN)/python bench/audio.py
 
 # Scale-out on a laptop: two workers sharing a throwaway Redis (started on a free port, saving
 # nothing, stopped when the server stops, Ctrl-C included). Extra serve options: ARGS="--port 8001".

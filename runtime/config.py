@@ -15,7 +15,8 @@ verify-signatures = true                 # refuse webhooks without a valid X-Twi
 trust-forwarded = false                  # behind a proxy: honour X-Forwarded-Proto and -Host
 twilio-workflow-sid = "WW..."            # TaskRouter workflow: queue transfers become Tasks
 voices = { "en-US" = "Polly.Joanna" }    # <Say> voice per language (Twilio's default otherwise)
-prompts = "prompts"                      # folder of recorded prompt audio, served at /prompts/
+prompts = "prompts"                      # the prompt catalog and audio, served at /prompts/
+                                         # (default: `folder` of [tool.sce.prompts])
 users = ".sce/users.json"                # people and API tokens (`sce users`); 0600
 audit = ".sce/audit.jsonl"               # the audit log (in Redis when the store is there)
 session-idle = 14400                     # seconds a browser session lasts unused
@@ -35,6 +36,7 @@ from typing import Any
 
 from runtime.store.base import DEFAULT_ENDED_TTL, DEFAULT_IDLE_TTL
 from sce.errors import ConfigError
+from sce.prompts.settings import load_prompt_settings
 from sce.pyproject import find_pyproject, read_table
 
 #: Seconds an http node without its own timeout may take (the client also caps it by
@@ -131,6 +133,9 @@ def load_config(
         if env.get(name):
             values[key] = env[name].split(",") if key == "http_allow" else env[name]
     values |= {k: v for k, v in overrides.items() if v is not None}
+    if "prompts" not in values and pyproject is not None:
+        # One folder for the catalog's tools and the server: `folder` of [tool.sce.prompts].
+        values["prompts"] = str(load_prompt_settings(pyproject.parent).folder)
     return _checked(values, origin)
 
 

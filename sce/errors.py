@@ -84,3 +84,26 @@ class UsersFileBroken(AccessError):
 
 class InvalidUser(AccessError, ValueError):
     """A user name, role, password or expiry that cannot be taken; the message says why."""
+
+
+class PromptError(SceError):
+    """Base of the errors about prompts, their catalog and their audio (`sce.prompts`)."""
+
+
+class AudioRefused(PromptError, ValueError):
+    """An upload that cannot become a prompt: not audio, empty, silent, clipped, too long, too
+    large, or a name outside `prompts/`. The message says which, in words voice talent reads;
+    nothing was written."""
+
+
+class CatalogBroken(PromptError):
+    """`prompts/catalog.json` cannot be read as a catalog (bad JSON, or not what its schema
+    says). Its diagnostics point at the place."""
+
+
+class PromptNotFound(PromptError, LookupError):
+    """No prompt (or no language, or no take of it) by that id in the catalog."""
+
+
+class SynthesisFailed(PromptError):
+    """Text-to-speech gave no audio (no engine for the language, the network down, a timeout)."""

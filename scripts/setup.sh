@@ -12,6 +12,7 @@ APT_NEEDS=(
     "dot:graphviz"  # tests/test_graph.py renders `sce graph` output with the real Graphviz
     "redis-server:redis-server"  # the Redis session store and deploy propagation are tested on a real server
     "chromium:chromium"  # tests/designer drive the built designer in headless Chromium (Playwright)
+    "espeak-ng:espeak-ng"  # offline speech synthesis of prompts that have no recording yet
 )
 # Debian packages with no binary to look for: installed when dpkg does not have them.
 APT_PACKAGES=(

@@ -5,8 +5,9 @@ can change freely and every new block is checked too:
 
 - ```python: run from the project's folder (so `flows/` is the bundled flows); an expression
   with a trailing comment that is a Python value (`call.path  # ['main', ...]`) must give it;
-- ```toml: `[tool.sce]` settings, read by the real loaders of the linter (`sce/lint/config.py`)
-  and of the runtime (`runtime/config.py`), so an unknown setting or a wrong value fails;
+- ```toml: `[tool.sce]` settings, read by the real loaders of the linter (`sce/lint/config.py`),
+  of the runtime (`runtime/config.py`) and of the prompts (`sce/prompts/settings.py`), so an
+  unknown setting or a wrong value fails;
 - DSL, in a bare or ```flow fence (a block that starts with `flow`, `var` or a node type): a
   whole document (with its `flow` declaration) must load with no diagnostic, a part of one must
   parse;
@@ -34,6 +35,7 @@ from sce.dsl import parse_dsl
 from sce.lint import load_settings
 from sce.loader import load_data, load_text
 from sce.model import NODE_TYPES
+from sce.prompts.settings import load_prompt_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -114,6 +116,7 @@ def test_a_settings_example_is_read_by_the_real_loaders(text: str, tmp_path: Pat
     settings = load_settings(config=pyproject)  # ConfigError: an unknown or wrong setting
     assert settings.unknown_codes() == []
     load_config(start=tmp_path, environ={})  # likewise for [tool.sce.runtime]
+    load_prompt_settings(tmp_path)  # and for [tool.sce.prompts]
 
 
 # -- DSL ---------------------------------------------------------------------------------------

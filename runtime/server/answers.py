@@ -4,8 +4,10 @@ Most turns of most calls look the same: the menu again, the same prompts, a gath
 differ only in `asked`. Building TwiML with the `twilio` classes and serialising it is the
 biggest part of a webhook's work, so a turn's document is kept for a few seconds under what the
 caller hears and waits for (the actions themselves, with their texts), rendered with a mark where
-`asked` goes, and the mark replaced per request. A few seconds, because a new recording of a
-prompt turns a <Say> into a <Play> without any change in the actions.
+`asked` goes, and the mark replaced per request. Kept under the catalog's generation too, so a
+prompt recorded in the studio is heard by the next call; and for a few seconds only, because a
+recording dropped into the folder by hand turns a <Say> into a <Play> without any change in the
+actions or the catalog.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Answers:
     def xml(self, actions: Sequence[act.Action], voice: Voice, *, asked: int, ended: bool) -> str:
         """The TwiML for one turn (`twiml.render`), as text."""
         shown = tuple(a for a in actions if isinstance(a, _SHOWN))
-        key = (voice.webhooks, voice.prompts, ended, shown)
+        key = (voice.webhooks, voice.prompts, voice.recordings(), ended, shown)
         try:
             entry = self._items.get(key)
         except TypeError:  # data attached to a transfer (a dict): rendered every time

@@ -29,11 +29,13 @@ from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, Unkno
 from runtime.server.api import register as register_api
 from runtime.server.health import health
 from runtime.server.live import RegistryLive
+from runtime.server.recordings import AUDIO_SUFFIXES
 from runtime.server.service import Service
 from runtime.server.voice import PREFIX, VoiceWebhooks, webhook_path
 from sce.api import auth, errors
 from sce.api.designer import designer
 from sce.api.live import LIVE_KEY
+from sce.api.prompts import LIBRARY_KEY
 
 #: Largest API body (a flow document to save, a test-call event); a body that carries a draft
 #: to build is held to the smaller `sce.api.requests.MAX_DRAFT_BYTES`.
@@ -78,15 +80,28 @@ def create_app(
             SessionConflict: (409, "another event moved this call on meanwhile; send yours again"),
         },
     )
+    app.extensions[LIBRARY_KEY] = service.recordings.library
     app.register_blueprint(health)
     register_api(app)
     prompts = Path(config.prompts).resolve()
 
     @app.get("/prompts/<path:name>")
     def prompt_audio(name: str) -> Response:
+        """Prompt audio, as the phone platform and the studio fetch it. A take's file (`@N`
+        in its name) never changes, so it may be kept for good; any other file may be
+        replaced, so it is checked again (its ETag) after a minute."""
         if not prompts.is_dir():
             raise NotFound("no prompt audio is installed")
-        return send_from_directory(prompts, name)
+        if not name.lower().endswith(AUDIO_SUFFIXES) or any(
+            part.startswith(".") for part in name.split("/")
+        ):
+            raise NotFound("only prompt audio is served here")
+        answer = send_from_directory(prompts, name, etag=True, conditional=True)
+        if "@" in name.rsplit("/", 1)[-1]:
+            answer.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            answer.headers["Cache-Control"] = "public, max-age=60"
+        return answer
 
     app.register_blueprint(designer)  # last: every other route wins
     return app

@@ -8,7 +8,7 @@ the voice webhooks (`runtime.server.voice.VoiceWebhooks`) are given it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +27,8 @@ from runtime.watch import FlowWatcher, deploy_folder
 from sce.access.users import UserFile
 from sce.api.auth import Access
 from sce.lint import Settings, load_settings
+from sce.prompts.catalog import PromptLibrary
+from sce.prompts.settings import load_prompt_settings
 from sce.revisions import FlowRepository
 
 log = logging.getLogger("sce.server")
@@ -84,7 +86,7 @@ class Service:
             calls,
             FlowRepository(folder),
             open_replies(config.store, idle_ttl=config.idle_ttl, ended_ttl=config.ended_ttl),
-            Recordings(config.prompts),
+            Recordings(config.prompts, open_prompts(config)),
             open_access(config),
         )
         if deploy or watch:
@@ -99,6 +101,14 @@ class Service:
         self.replies.close()
         self.access.logins.close()
         self.access.audit.close()
+
+
+def open_prompts(config: RuntimeConfig) -> PromptLibrary:
+    """The prompt library in the folder the runtime settings name, with the settings of
+    `[tool.sce.prompts]` beside them (audio targets, speech synthesis)."""
+    start = Path(config.origin).parent if config.origin else None
+    settings = replace(load_prompt_settings(start), folder=Path(config.prompts))
+    return PromptLibrary(config.prompts, settings)
 
 
 def open_access(config: RuntimeConfig) -> Access:

@@ -40,6 +40,7 @@ from runtime.store.replies import Reply
 from sce.access.roles import Permission
 from sce.api.auth import allow
 from sce.api.errors import ApiError
+from sce.api.prompts import audio_url
 from sce.api.requests import json_body, posted_draft, text_field
 
 simulate = Blueprint("simulate", __name__)
@@ -263,4 +264,4 @@ def _audio_url(svc: Service, play: act.Play) -> str | None:
     if not play.audio:
         return None
     found = svc.recordings.find(play.audio, play.language)
-    return url_for("prompt_audio", name=found) if found else None
+    return audio_url(found) if found else None

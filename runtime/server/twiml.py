@@ -56,6 +56,8 @@ class Voice:
     voices: Mapping[str, str]
     workflow_sid: str | None = None
     recorded: Callable[[str, str], str | None] = lambda prompt, language: None
+    #: What changes when the recordings do (`Recordings.generation`).
+    recordings: Callable[[], object] = lambda: None
 
     def url(self, kind: str, asked: int | str, **more: object) -> str:
         return f"{self.webhooks}/{kind}?{urlencode({'asked': asked, **more})}"

@@ -100,6 +100,7 @@ class Delivery:
                 svc.config.voices,
                 svc.config.twilio_workflow_sid,
                 svc.recordings.find,
+                svc.recordings.generation,
             )
         return voice
 

@@ -2,7 +2,7 @@
 OpenAPI document, so that what a route needs is decided in one place.
 
     viewer    reads flows, revisions, diffs and the deploy log; checks drafts; test calls
-    editor    + saves and deletes flows
+    editor    + saves and deletes flows; sees and plays prompts
     deployer  + deploys and rolls back; reads the audit log
     voice     reads prompts, records and uploads them (and nothing of the flows)
     admin     everything, users and tokens included
@@ -43,8 +43,8 @@ class Permission(StrEnum):
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({P.READ, P.TEST}),
-    Role.EDITOR: frozenset({P.READ, P.TEST, P.WRITE}),
-    Role.DEPLOYER: frozenset({P.READ, P.TEST, P.WRITE, P.DEPLOY, P.AUDIT}),
+    Role.EDITOR: frozenset({P.READ, P.TEST, P.WRITE, P.PROMPTS}),
+    Role.DEPLOYER: frozenset({P.READ, P.TEST, P.WRITE, P.DEPLOY, P.AUDIT, P.PROMPTS}),
     Role.VOICE: frozenset({P.PROMPTS, P.RECORD}),
     Role.ADMIN: frozenset(Permission),
 }

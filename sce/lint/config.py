@@ -29,8 +29,8 @@ from sce.pyproject import find_pyproject, read_table
 DEFAULT_SPEECH_RATE = {"en": 15.0, "zh": 4.5, "yue": 4.5, "ja": 7.0, "ko": 7.0, "*": 14.0}
 
 
-#: Tables inside `[tool.sce]` that other parts read (`[tool.sce.runtime]`: runtime/config.py).
-SUBTABLES = frozenset({"runtime"})
+#: Tables inside `[tool.sce]` that other parts read (runtime/config.py, sce/prompts/settings.py).
+SUBTABLES = frozenset({"runtime", "prompts"})
 
 
 @dataclass

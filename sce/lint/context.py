@@ -1,20 +1,27 @@
-"""What a lint rule sees: the flow, its analysis and graph, the settings, and the other flows."""
+"""What a lint rule sees: the flow, its analysis and graph, the settings, the other flows, and
+the prompt catalog its prompts are recorded in."""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TypeVar, overload
 
 import networkx as nx
 
 from sce.compiler.analysis import Analysis, analyse
 from sce.diagnostics import Diagnostic, escape_pointer
+from sce.errors import CatalogBroken
 from sce.lint.config import Settings
 from sce.lint.rule import RULES
-from sce.model import INPUT_TYPES, TERMINAL_TYPES, Flow, Node
+from sce.model import INPUT_TYPES, TERMINAL_TYPES, Flow, Node, Prompt
+from sce.prompts.catalog import Catalog, load_catalog, plain_file
+from sce.prompts.settings import load_prompt_settings
+from sce.prompts.usage import audio_prompts, declared_languages
 
 N = TypeVar("N", bound=Node)
 M = TypeVar("M", bound=Node)
@@ -63,6 +70,56 @@ def _zero_one_bfs(ctx: LintContext, counted: frozenset[str]) -> Steps:
     return Steps(cost, parent)
 
 
+class PromptCatalogs:
+    """The prompt catalogs of one lint run, each read once: a flow file's is the one in the
+    `[tool.sce.prompts]` folder of the pyproject.toml above it (`prompts/` beside it).
+
+    A flow that is no file (a draft posted to the API, a test's text) has none, nor has a file
+    with no such folder: the rules that need a catalog skip it. A catalog that cannot be read
+    is one set of SCE700 diagnostics on catalog.json for the whole run (`diagnostics`), and no
+    catalog for its flows, rather than a finding in every flow.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+        self._catalogs: dict[Path, Catalog | None] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def folder_for(self, path: str | None) -> Path | None:
+        """The prompt folder of a flow file, when there is one."""
+        if path is None or not os.path.isfile(path):
+            return None
+        where = Path(path).resolve().parent
+        folder = self._folders.get(where)
+        if folder is None:
+            folder = self._folders[where] = load_prompt_settings(where).folder
+        return folder if folder.is_dir() else None
+
+    def for_flow(self, path: str | None) -> Catalog | None:
+        """The catalog of a flow file, or None (no folder, or a catalog that cannot be read)."""
+        folder = self.folder_for(path)
+        if folder is None:
+            return None
+        if folder not in self._catalogs:
+            self._catalogs[folder] = self._load(folder)
+        return self._catalogs[folder]
+
+    def _load(self, folder: Path) -> Catalog | None:
+        try:
+            return load_catalog(_shown(folder))
+        except CatalogBroken as e:
+            self.diagnostics.extend(e.diagnostics)
+            return None
+
+
+def _shown(folder: Path) -> Path:
+    """The folder relative to the working directory when it lies below it (as paths are shown)."""
+    try:
+        return folder.relative_to(Path.cwd())
+    except ValueError:
+        return folder
+
+
 @dataclass
 class LintContext:
     flow: Flow
@@ -70,6 +127,10 @@ class LintContext:
     #: Every flow of this lint run by id, for checks across flows (subflows).
     project: Mapping[str, Flow] = field(default_factory=dict)
     analysis: Analysis | None = None
+    #: The flow's file, when it has one (where its prompt catalog is found).
+    path: str | None = None
+    #: The prompt catalogs of this lint run (None: no catalog is looked for).
+    catalogs: PromptCatalogs | None = None
     _steps: dict[frozenset[str], Steps] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -162,6 +223,37 @@ class LintContext:
     def order(self) -> dict[str, int]:
         """Each node's position in the flow, to report in the order the author wrote."""
         return {nid: i for i, nid in enumerate(self.flow.nodes)}
+
+    @cached_property
+    def audio_prompts(self) -> list[tuple[str, str, Prompt]]:
+        """(node id, field, prompt) of the prompts that name a catalog prompt (`audio`)."""
+        return audio_prompts(self.flow)
+
+    @cached_property
+    def languages(self) -> list[str]:
+        """The flow's languages, each once (in other case too: SCE403 reports that)."""
+        return declared_languages(self.flow)
+
+    @cached_property
+    def catalog(self) -> Catalog | None:
+        """The prompt catalog of the flow's file; None when there is none to read (or it
+        cannot be read), and for a flow that names no catalog prompt (nothing is read)."""
+        if not self.audio_prompts or self.catalogs is None:
+            return None
+        return self.catalogs.for_flow(self.path)
+
+    @cached_property
+    def prompt_folder(self) -> Path | None:
+        """The folder of the flow's prompt catalog and audio, when it has one."""
+        if not self.audio_prompts or self.catalogs is None:
+            return None
+        return self.catalogs.folder_for(self.path)
+
+    def plain_recording(self, prompt_id: str, language: str) -> bool:
+        """Whether the prompt folder has a plain recording of the prompt for the language
+        (`<lang>/<id>.wav`, from before the catalog), which the runtime plays too."""
+        folder = self.prompt_folder
+        return folder is not None and plain_file(folder, prompt_id, language) is not None
 
     @cached_property
     def terminals(self) -> set[str]:

@@ -46,6 +46,9 @@ FIELD_CODES = frozenset(
         "SCE402",  # undeclared language
         "SCE507",  # invalid schedule
         "SCE603",  # prompt too long
+        "SCE701",  # prompt not in the catalog
+        "SCE702",  # prompt without audio or text
+        "SCE703",  # stale recording
     }
 )
 #: Rules whose findings follow paths through the flow, and so depend on what every node on

@@ -17,11 +17,12 @@ from sce.files import kind_of
 from sce.lint import noqa
 from sce.lint import rules as _rules  # noqa: F401  (registers every rule)
 from sce.lint.config import Settings
-from sce.lint.context import LintContext
+from sce.lint.context import LintContext, PromptCatalogs
 from sce.lint.partial import analysis_of, believed
 from sce.lint.rule import RULES
 from sce.loader import FLOW_SUFFIXES, LoadedFlow, load_path
 from sce.model import Flow
+from sce.prompts.settings import load_prompt_settings
 
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis"}
 
@@ -39,14 +40,20 @@ def lint_loaded(
     settings: Settings | None = None,
     project: Mapping[str, Flow] | None = None,
     analysis: Analysis | None = None,
+    catalogs: PromptCatalogs | None = None,
 ) -> list[Diagnostic]:
     """Every enabled finding about one loaded flow, located and sorted.
 
     A flow with schema errors inside single nodes or variables is linted on the partial model
     of its sound parts (`sce.partial`), so that its other findings come in the same run; of
     those, only the ones that what was set aside cannot have caused are kept (`believed`).
+
+    The prompt catalog of the flow's file is read from `catalogs` (those of a lint run); without
+    them, it is read for this flow, and the problems of a catalog that cannot be read come last.
     """
     settings = settings or Settings()
+    own_catalogs = catalogs is None
+    catalogs = catalogs or PromptCatalogs()
     path = loaded.path
     found: list[Diagnostic] = list(loaded.diagnostics)
     partial = loaded.partial if loaded.flow is None else None
@@ -56,7 +63,7 @@ def lint_loaded(
             analysis = analysis_of(partial)
             project = {**(project or {}), model.flow: model}
         project = project or {model.flow: model}
-        ctx = LintContext(model, settings, project, analysis)
+        ctx = LintContext(model, settings, project, analysis, path, catalogs)
         for rule in RULES.values():
             if rule.check is not None and settings.enabled(rule.code, path):
                 found.extend(rule.check(ctx))
@@ -64,7 +71,14 @@ def lint_loaded(
     kept = noqa.apply(loaded, located, settings.enabled(noqa.UNUSED_NOQA, path))
     if partial is not None:
         kept = believed(partial, loaded.source, kept)
+    if own_catalogs:
+        kept.extend(catalog_problems(catalogs, settings))
     return sorted(set(kept), key=lambda d: d.sort_key)
+
+
+def catalog_problems(catalogs: PromptCatalogs, settings: Settings) -> list[Diagnostic]:
+    """The SCE700 diagnostics of the catalogs that could not be read, where enabled."""
+    return [d for d in catalogs.diagnostics if settings.enabled(d.code, d.path)]
 
 
 def collect_files(paths: Iterable[str | Path], settings: Settings) -> tuple[list[Path], list[str]]:
@@ -76,6 +90,8 @@ def collect_files(paths: Iterable[str | Path], settings: Settings) -> tuple[list
     """
     files: list[Path] = []
     errors: list[str] = []
+    # The prompt catalog's folder holds catalog.json, which is no flow.
+    prompts = load_prompt_settings(settings.root).folder.resolve() if settings.root else None
     for raw in paths:
         if str(raw) == "":
             errors.append("an empty path names no file or folder")
@@ -85,6 +101,9 @@ def collect_files(paths: Iterable[str | Path], settings: Settings) -> tuple[list
             files.append(p)  # named explicitly: linted whatever its suffix
         elif p.is_dir():
             for folder, dirs, names in os.walk(p):
+                if prompts is not None and Path(folder).resolve() == prompts:
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
                 for name in sorted(names):
                     f = Path(folder) / name
@@ -115,11 +134,13 @@ def lint_paths(
     project = {m.flow: m for lf in loaded if lf.flow is None and (m := lf.lint_model) is not None}
     project.update({lf.flow.flow: lf.flow for lf in loaded if lf.flow is not None})
     _same_id_elsewhere(loaded)
+    catalogs = PromptCatalogs()
     for f, lf in zip(files, loaded, strict=True):
         result.files.append(str(lf.path))
-        result.diagnostics.extend(lint_loaded(lf, settings, project))
+        result.diagnostics.extend(lint_loaded(lf, settings, project, catalogs=catalogs))
         if progress:
             progress(f)
+    result.diagnostics.extend(catalog_problems(catalogs, settings))
     return result
 
 

@@ -47,7 +47,7 @@ def test_a_login_sets_an_http_only_same_site_cookie_and_answers_the_csrf_token(
     r = client.post("/api/session", json={"user": EVE, "password": PASSWORD})
     assert r.status_code == 201
     assert r.json["user"] == EVE and r.json["role"] == "editor" and r.json["via"] == "session"
-    assert r.json["permissions"] == ["read", "test", "write"]
+    assert r.json["permissions"] == ["prompts", "read", "test", "write"]
     first, flags = cookie_flags(r.headers["Set-Cookie"])
     assert first.startswith(f"{COOKIE}=") and len(first) > len(COOKIE) + 40
     assert "httponly" in flags and flags["samesite"] == "Lax" and flags["path"] == "/"

@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
+    "audio": {"ratio_vs_ffmpeg", "ours_ms_per_prompt", "ffmpeg_ms_per_prompt"},
     "engine": {
         "steps_per_s",
         "transitions_steps_per_s",

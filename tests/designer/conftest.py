@@ -1,8 +1,10 @@
 """Fixtures of the designer's browser tests (tests/designer/live.py has the helpers):
 
-    browser         one headless Chromium (Debian's, through Playwright) for the whole session
-    live_server     the real server app on a copy of the bundled flows, on a free port of
-                    127.0.0.1, with the users of `live.USERS`, serving the built designer at `/`
+    browser         one headless Chromium (Debian's, through Playwright) for the whole session,
+                    with a fake microphone (`live.fake_microphone`: espeak-ng's speech in a loop)
+    live_server     the real server app on a copy of the bundled flows and an empty prompts
+                    folder of its own, on a free port of 127.0.0.1, with the users of
+                    `live.USERS`, serving the built designer at `/`
     page            a fresh browser context's page on the live server (1440x900, en-US; relative
                     URLs go to the server); at the end a screenshot goes into the artifacts
                     folder (tests/designer/artifacts/, or $SCE_TEST_ARTIFACTS), and the test
@@ -34,7 +36,9 @@ from tests.designer.live import (
     LiveServer,
     copy_users,
     designer_missing,
+    fake_microphone,
     make_users,
+    microphone_args,
     screenshot_name,
     serving,
 )
@@ -46,7 +50,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail(
@@ -54,9 +58,12 @@ def browser() -> Iterator[Browser]:
             "(scripts/setup.sh does)",
             pytrace=False,
         )
+    microphone = fake_microphone(tmp_path_factory.mktemp("microphone") / "speech.wav")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium,
+            headless=True,
+            args=[*CHROMIUM_ARGS, *microphone_args(microphone)],
         )
         yield launched
         launched.close()
@@ -83,8 +90,14 @@ def live_server(
     if missing:
         pytest.fail(missing, pytrace=False)
     copy_users(designer_users, Path(server_config.users))
+    # The prompts folder is the test's own (under its tmp_path), empty: the repository's
+    # prompts/ is never written, and every prompt starts without audio.
+    prompts_dir = Path(server_config.prompts)
+    prompts_dir.mkdir(parents=True, exist_ok=True)
     with serving(app) as url:
-        yield LiveServer(url=url, app=app, service=service, flows_dir=flows_dir)
+        yield LiveServer(
+            url=url, app=app, service=service, flows_dir=flows_dir, prompts_dir=prompts_dir
+        )
 
 
 @pytest.fixture

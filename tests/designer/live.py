@@ -7,6 +7,9 @@ page logged as errors.
         ...
         assert (live_server.flows_dir / "hotline.flow").read_text(...)
 
+The browser has a fake microphone (`fake_microphone`): Chromium plays a WAV file of espeak-ng's
+speech, in a loop, to whatever records, and never asks whether it may.
+
 `tests/designer/conftest.py` makes these into fixtures (`browser`, `live_server`, `page`,
 `browser_errors`).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ USERS = {
     "dan": Role.DEPLOYER,
     "eve": Role.EDITOR,
     "val": Role.VIEWER,
+    "vox": Role.VOICE,
 }
 #: The designer as `npm run build` leaves it, which the server serves at `/`.
 DESIGNER = Path(sce.__file__).resolve().parent / "designer"
@@ -53,6 +58,34 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
 LOCALE = "en-US"
+#: What the fake microphone says (espeak-ng), between a second of silence at each end.
+MICROPHONE_TEXT = "Welcome to the Example hotline. Thank you for calling."
+#: Chromium's fake capture reads 16-bit PCM WAV at 44.1 or 48 kHz.
+MICROPHONE_RATE = 48_000
+
+
+def fake_microphone(path: Path) -> Path:
+    """A WAV file for Chromium's fake audio capture: `MICROPHONE_TEXT` spoken, padded with a
+    second of silence on each side, 16-bit mono at 48 kHz (Chromium loops it)."""
+    from tests.prompts.sounds import padded, speech_segment
+
+    spoken = padded(speech_segment(MICROPHONE_TEXT), 1.0, 1.0)
+    sound = spoken.set_frame_rate(MICROPHONE_RATE).set_channels(1).set_sample_width(2)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(MICROPHONE_RATE)
+        out.writeframes(sound.raw_data)
+    return path
+
+
+def microphone_args(path: Path) -> list[str]:
+    """Chromium's flags for a microphone that plays `path` and is allowed without asking."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={path}",
+    ]
 
 
 def make_users(path: Path) -> None:
@@ -81,6 +114,9 @@ class LiveServer:
     service: Service
     #: The test's copy of the bundled flows, which the server reads and writes.
     flows_dir: Path
+    #: The test's own prompts folder (empty at first: no prompt has audio), with the catalog
+    #: (`catalog.json`) and the takes' files the studio writes.
+    prompts_dir: Path
 
 
 @contextmanager
@@ -146,11 +182,12 @@ def copy_users(made: Path, target: Path) -> None:
     shutil.copyfile(made, target)
 
 
-def login(page: Page, user: str, password: str = PASSWORD) -> None:
+def login(page: Page, user: str, password: str = PASSWORD, *, lands: str = "Flows") -> None:
     """Log `user` in as a person does, at `/`: the form's fields by their labels and its button,
-    then wait for the flow list."""
+    then wait for the page the user lands on (the flow list; voice talent: the studio, whose
+    heading is "Recording studio")."""
     page.goto("/")
     page.get_by_label("User name", exact=True).fill(user)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", name="Flows", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=lands, exact=True)).to_be_visible()

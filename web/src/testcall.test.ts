@@ -68,8 +68,13 @@ const ended = answer({
 describe("the transcript of a test call", () => {
   it("has what the caller heard, in order and in its language", () => {
     expect(linesOf(started)).toEqual([
-      { kind: "heard", text: "Welcome to Example Bank.", language: "en-US" },
-      { kind: "heard", text: "查询余额请按1。", language: "zh-CN" },
+      {
+        kind: "heard",
+        text: "Welcome to Example Bank.",
+        language: "en-US",
+        audioUrl: "/prompts/welcome.wav",
+      },
+      { kind: "heard", text: "查询余额请按1。", language: "zh-CN", audioUrl: null },
     ]);
   });
 

@@ -6,7 +6,7 @@ import type { Mark } from "./flow/graph";
 
 /** One line of the transcript: what the caller heard or did, or what happened on the call. */
 export type Line =
-  | { kind: "heard"; text: string; language: string }
+  | { kind: "heard"; text: string; language: string; audioUrl: string | null }
   | { kind: "pressed"; digits: string }
   | { kind: "said"; text: string }
   | { kind: "silence" }
@@ -50,14 +50,22 @@ export function lineOfEvent(event: TestEvent): Line {
   }
 }
 
-/** What the caller noticed of one answer, in order: prompts, notes of the steps (an HTTP
- * step's error), transfers; and the end of the call. */
+/** What the caller noticed of one answer, in order: prompts (with the recording played, when
+ * there is one, else spoken from the text), notes of the steps (an HTTP step's error),
+ * transfers; and the end of the call. */
 export function linesOf(answer: TestCall): Line[] {
   const lines: Line[] = [];
   for (const action of answer.actions as Fields[]) {
     if (action.action === "play") {
       const said = text(action.text);
-      if (said) lines.push({ kind: "heard", text: said, language: text(action.language) ?? "" });
+      if (said) {
+        lines.push({
+          kind: "heard",
+          text: said,
+          language: text(action.language) ?? "",
+          audioUrl: text(action.audio_url),
+        });
+      }
     } else if (action.action === "trace") {
       const note = text(action.note);
       if (note) lines.push({ kind: "note", node: text(action.node) ?? "", text: note });

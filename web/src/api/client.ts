@@ -1,5 +1,6 @@
-/** The one way the designer talks to the server: JSON over fetch, with the session's CSRF token
- * on every write, and the API's one error shape turned into an ApiError. */
+/** The one way the designer talks to the server: JSON over fetch (or a multipart form, for audio
+ * uploads), with the session's CSRF token on every write, and the API's one error shape turned
+ * into an ApiError. */
 import type { ErrorBody } from "./types";
 
 export class ApiError extends Error {
@@ -27,6 +28,8 @@ export interface Answer<T> {
 
 export interface CallOptions {
   body?: unknown;
+  /** A multipart/form-data body instead of JSON (the browser writes its boundary). */
+  form?: FormData;
   ifMatch?: string;
   signal?: AbortSignal;
 }
@@ -37,7 +40,7 @@ export async function call<T>(
   options: CallOptions = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.body !== undefined && !options.form) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
   if (options.ifMatch) headers["If-Match"] = options.ifMatch;
   let response: Response;
@@ -46,7 +49,7 @@ export async function call<T>(
       method,
       headers,
       credentials: "same-origin",
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
   } catch (error) {
@@ -78,7 +81,17 @@ export async function post<T>(url: string, body?: unknown, signal?: AbortSignal)
   return (await call<T>("POST", url, { body: body ?? {}, signal })).body;
 }
 
+/** A form (files and fields) POSTed as multipart/form-data, answered in JSON. */
+export async function upload<T>(url: string, form: FormData, signal?: AbortSignal): Promise<T> {
+  return (await call<T>("POST", url, { form, signal })).body;
+}
+
+/** An API path from its template, each part encoded: `{id}` whole (a `/` in it too), `{+id}`
+ * segment by segment, keeping its slashes (prompt ids such as `menu/main`). */
 export function path(template: string, ...parts: (string | number)[]): string {
   let i = 0;
-  return template.replace(/\{[^}]+\}/g, () => encodeURIComponent(String(parts[i++])));
+  return template.replace(/\{(\+?)[^}]+\}/g, (_, keep: string) => {
+    const part = String(parts[i++]);
+    return keep ? part.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(part);
+  });
 }

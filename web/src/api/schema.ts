@@ -610,10 +610,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every prompt the flows use or the catalog holds, with its status per language.
+         * @description Permission `prompts`: editor, deployer, voice, admin. The text of a prompt is what its
+         *     flows say now (the catalog's where no flow uses it); a take made from another text is
+         *     `stale`.
+         */
+        get: operations["listPrompts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/{prompt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+                 * @example welcome
+                 */
+                prompt_id: components["parameters"]["PromptId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One prompt, with every take in each language (newest first).
+         * @description Permission `prompts`: editor, deployer, voice, admin.
+         */
+        get: operations["getPrompt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompt-audio/{language}/{prompt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example en-US */
+                language: components["parameters"]["PromptLanguage"];
+                /**
+                 * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+                 * @example welcome
+                 */
+                prompt_id: components["parameters"]["PromptId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose the take callers hear, or approve the chosen one.
+         * @description Permission `record`: voice, admin. `take` makes that take the one callers hear (a
+         *     draft again); `approved: true` approves the take callers hear (refused while it is
+         *     stale).
+         */
+        put: operations["changePromptAudio"];
+        /**
+         * A new take, recorded in the studio or uploaded, or synthesised from the text.
+         * @description Permission `record`: voice, admin. An upload (multipart/form-data) in any common audio
+         *     format (wav, mp3, ogg, opus, webm, m4a, flac) becomes 8 kHz mono 16-bit PCM and G.711
+         *     mu-law, trimmed of silence and normalised in loudness, and the take callers hear. What
+         *     is not audio, empty, silent, heavily clipped, too long or too large is refused (422)
+         *     with the reason, and nothing is written. `{"synthesise": true}` makes a take from the
+         *     text (gTTS where the network allows, else espeak-ng, as `[tool.sce.prompts] tts` says),
+         *     which is never chosen over a recording.
+         */
+        post: operations["addPromptTake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PromptId: string;
+        LanguageCode: string;
+        /** @enum {string} */
+        TakeSource: "recorded" | "uploaded" | "synthesised";
+        /** @enum {string} */
+        PromptStatus: "missing" | "draft" | "approved";
+        /** @description A prompt in one language, and the take callers hear (`take`, none yet when null). */
+        PromptLanguageState: {
+            /** @description The script: what the flows say now. */
+            text: string;
+            status: components["schemas"]["PromptStatus"];
+            source: components["schemas"]["TakeSource"] | null;
+            /** @description The take callers hear was made from another text. */
+            stale: boolean;
+            take: number | null;
+            duration_ms: number | null;
+            /** @description Where the take callers hear is served. */
+            audio_url: string | null;
+            takes_count: number;
+            approved_by?: string | null;
+            /** Format: date-time */
+            approved_at?: string | null;
+            takes?: components["schemas"]["Take"][];
+        };
+        Take: {
+            take: number;
+            source: components["schemas"]["TakeSource"];
+            engine?: string;
+            voice?: string;
+            /** @description What the take says (the script when it was made). */
+            text: string;
+            /** @description 8 kHz mono 16-bit PCM WAV, under the prompts folder. */
+            file: string;
+            /** @description The same as G.711 mu-law WAV. */
+            mulaw: string;
+            duration_ms: number;
+            sha256: string;
+            by: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The uploaded file's name. */
+            original?: string;
+            audio_url: string;
+            chosen: boolean;
+            stale: boolean;
+        };
+        PromptSummary: {
+            id: components["schemas"]["PromptId"];
+            note: string | null;
+            in_catalog: boolean;
+            used_by: {
+                flow: string;
+                node: string;
+                pointer: string;
+            }[];
+            languages: {
+                [key: string]: components["schemas"]["PromptLanguageState"];
+            };
+        };
+        Prompt: components["schemas"]["PromptSummary"];
+        PromptList: {
+            languages: string[];
+            prompts: components["schemas"]["PromptSummary"][];
+        };
+        TakeAdded: {
+            take: components["schemas"]["Take"];
+            prompt: components["schemas"]["Prompt"];
+        };
         FlowId: string;
         Version: string;
         ETagValue: string;
@@ -1136,6 +1292,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The audio cannot become a prompt (not audio, empty, silent, clipped, too long), or the
+         *     text cannot be synthesised; the message says why. Nothing was written.
+         */
+        AudioRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The flow has errors; every diagnostic is in `errors`, and the live version stays. */
         Refused: {
             headers: {
@@ -1184,6 +1352,13 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+         * @example welcome
+         */
+        PromptId: components["schemas"]["PromptId"];
+        /** @example en-US */
+        PromptLanguage: components["schemas"]["LanguageCode"];
         /** @example ana */
         UserName: components["schemas"]["UserName"];
         /** @example balance */
@@ -2204,6 +2379,152 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPrompts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The prompts, ids sorted, and every language any of them has. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPrompt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+                 * @example welcome
+                 */
+                prompt_id: components["parameters"]["PromptId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The prompt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prompt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changePromptAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example en-US */
+                language: components["parameters"]["PromptLanguage"];
+                /**
+                 * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+                 * @example welcome
+                 */
+                prompt_id: components["parameters"]["PromptId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    take?: number;
+                    /** @constant */
+                    approved?: true;
+                };
+            };
+        };
+        responses: {
+            /** @description The prompt as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prompt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addPromptTake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example en-US */
+                language: components["parameters"]["PromptLanguage"];
+                /**
+                 * @description A prompt id of the catalog; `/` separates folders (`menu/main`).
+                 * @example welcome
+                 */
+                prompt_id: components["parameters"]["PromptId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    /**
+                     * @default uploaded
+                     * @enum {string}
+                     */
+                    source?: "recorded" | "uploaded";
+                };
+                "application/json": {
+                    /** @constant */
+                    synthesise: true;
+                };
+            };
+        };
+        responses: {
+            /** @description The new take, and the prompt as it is now. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeAdded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["AudioRefused"];
             503: components["responses"]["Unavailable"];
         };
     };

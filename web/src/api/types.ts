@@ -38,3 +38,14 @@ export type ConvertedText = { ok: true; text: string; format?: "json" | "flow" }
 
 /** What a deploy or a rollback answers (200). */
 export type Deployed = Deploy & { ok: true; revision?: number; diagnostics: Diagnostic[] };
+
+// -- the recording studio and the prompt fields (StudioPage, PromptField) ----------------------
+
+export type PromptSummary = Schemas["PromptSummary"];
+export type Prompt = Schemas["Prompt"];
+export type PromptList = Schemas["PromptList"];
+export type PromptLanguageState = Schemas["PromptLanguageState"];
+export type PromptStatus = Schemas["PromptStatus"];
+export type Take = Schemas["Take"];
+export type TakeSource = Schemas["TakeSource"];
+export type TakeAdded = Schemas["TakeAdded"];

@@ -90,8 +90,12 @@ export function DeploysPage() {
     <div className="page deploys-page">
       <PageHeader
         title={t("deploys.title")}
-        to={{ page: "flows" }}
-        label={t("deploys.backToFlows")}
+        links={[
+          { to: { page: "flows" }, label: t("deploys.backToFlows") },
+          ...(me !== null && can("prompts")
+            ? [{ to: { page: "studio" } as const, label: t("studio.title") }]
+            : []),
+        ]}
         navLabel={t("flowList.pages")}
       />
 

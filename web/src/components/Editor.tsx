@@ -2,6 +2,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { failed, leaveFlow, openFlow, useStore } from "../store";
+import { forgetCatalog } from "../studioStore";
 import { Canvas } from "./Canvas";
 import { Drawer } from "./Drawer";
 import { Palette } from "./Palette";
@@ -18,6 +19,9 @@ export function Editor({ flowId }: { flowId: string }) {
     openFlow(flowId).catch(failed);
     return leaveFlow;
   }, [flowId]);
+
+  // The prompt fields' catalog is asked for once per editor session.
+  useEffect(() => forgetCatalog, []);
 
   return (
     <ReactFlowProvider>

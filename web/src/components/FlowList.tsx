@@ -184,8 +184,12 @@ export function FlowList() {
     <div className="page flow-list">
       <PageHeader
         title={t("flowList.title")}
-        to={{ page: "deploys" }}
-        label={t("flowList.deploys")}
+        links={[
+          { to: { page: "deploys" }, label: t("flowList.deploys") },
+          ...(me !== null && can("prompts")
+            ? [{ to: { page: "studio" } as const, label: t("studio.title") }]
+            : []),
+        ]}
         navLabel={t("flowList.pages")}
       />
 

@@ -1,6 +1,9 @@
-import { useId } from "react";
+import { useEffect, useId } from "react";
 import { useTranslation } from "react-i18next";
+import { useStore } from "../store";
+import { ensureCatalog, useStudio } from "../studioStore";
 import { ExpressionField } from "./ExpressionField";
+import { PromptAudioStatus } from "./PromptAudioStatus";
 
 interface PromptValue {
   audio?: string;
@@ -8,7 +11,8 @@ interface PromptValue {
 }
 
 /** What the caller hears: the words per language of the flow (checked as templates while
- * typed), and the recording's id in the prompt catalog. */
+ * typed), and the recording's id in the prompt catalog, offered from the catalog (with its
+ * texts) to those who may see prompts, with whether it has audio yet. */
 export function PromptField({
   name,
   title,
@@ -28,6 +32,13 @@ export function PromptField({
 }) {
   const { t } = useTranslation();
   const id = useId();
+  const catalogAllowed = useStore(
+    (s) => (s.me?.permissions as string[] | undefined)?.includes("prompts") ?? false,
+  );
+  const catalog = useStudio((s) => (catalogAllowed ? s.catalog : null));
+  useEffect(() => {
+    if (catalogAllowed) ensureCatalog();
+  }, [catalogAllowed]);
   const prompt = value ?? {};
   const texts = prompt.text ?? {};
   const shown = [...languages, ...Object.keys(texts).filter((l) => !languages.includes(l))];
@@ -59,12 +70,32 @@ export function PromptField({
           id={id}
           value={prompt.audio ?? ""}
           readOnly={readOnly}
+          list={catalog?.length && !readOnly ? `${id}-catalog` : undefined}
+          autoComplete="off"
           placeholder={t("properties.recordingPlaceholder")}
           onChange={(e) => {
             const { audio: _old, ...rest } = prompt;
             put(e.target.value ? { ...rest, audio: e.target.value } : rest);
           }}
         />
+        {catalog && catalog.length > 0 && !readOnly && (
+          <datalist id={`${id}-catalog`}>
+            {catalog.map((p) => (
+              <option
+                key={p.id}
+                value={p.id}
+                label={p.languages[languages[0] ?? ""]?.text || Object.values(p.languages)[0]?.text}
+              />
+            ))}
+          </datalist>
+        )}
+        {catalog && prompt.audio && (
+          <PromptAudioStatus
+            id={prompt.audio}
+            prompt={catalog.find((p) => p.id === prompt.audio)}
+            languages={languages}
+          />
+        )}
       </div>
     </fieldset>
   );

@@ -469,6 +469,23 @@ function TranscriptLine({ line }: { line: Line }) {
         <>
           <span className="who">{t("testCall.heard")}</span>{" "}
           <q lang={line.language || undefined}>{line.text}</q>
+          {line.audioUrl ? (
+            <>
+              {" "}
+              <a
+                className="recording-link"
+                href={line.audioUrl}
+                target="_blank"
+                rel="noreferrer"
+                title={line.audioUrl}
+              >
+                <span aria-hidden="true">▶ </span>
+                {t("testCall.playRecording")}
+              </a>
+            </>
+          ) : (
+            <span className="visually-hidden"> {t("testCall.spokenFromText")}</span>
+          )}
         </>
       );
     case "pressed":
