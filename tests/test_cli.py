@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sce.cli import lint as lint_module
+from sce.cli import common
 from sce.compiler import CompiledFlow
 from sce.lint import RULES
 from tests.cli import run, write
@@ -288,7 +288,7 @@ def test_lint_progress_bar(project: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for i in range(3):
         write(project / "many" / f"f{i}.flow", CLEAN.replace("flow small", f"flow f{i}"))
     write(project / "many" / "ghosts.flow", BROKEN_EXIT)
-    monkeypatch.setattr(lint_module, "_wants_progress", lambda count: True)
+    monkeypatch.setattr(common, "wants_progress", lambda total, least: True)
     result = run("lint", "many")
     assert result.exit_code == 1
     assert result.stdout.count(" SCE102 ") == 1

@@ -4,12 +4,13 @@ their problems printed (always like `sce lint` prints them)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -160,3 +161,34 @@ def to_json(data: object) -> str:
     import json
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def wants_progress(total: int, least: int) -> bool:
+    return total >= least and sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int, *, least: int = 2) -> Iterator[Callable[[str], None]]:
+    """A step function (`step(what)` after each of `total` things) that moves a rich progress
+    bar on stderr, when it is a terminal and there are at least `least` things; a function that
+    does nothing otherwise (a pipe or a log gets no bar)."""
+    if not wants_progress(total, least):
+        yield lambda _: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=total)
+
+        def step(description: str) -> None:
+            progress.update(task, advance=1, description=description)
+
+        yield step

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sce.cli.common import NonEmptyPath, emit, output_option, sources_for
+from sce.cli.common import NonEmptyPath, emit, output_option, progress_bar, sources_for
 from sce.lint import LintResult, Settings, lint_paths, load_settings
 from sce.lint.rule import by_name_or_code
 from sce.lint.runner import collect_files
@@ -94,30 +94,9 @@ def lint(
     sys.exit(ExitCode.FINDINGS if diagnostics and not exit_zero else ExitCode.CLEAN)
 
 
-def _wants_progress(count: int) -> bool:
-    return count > PROGRESS_THRESHOLD and sys.stderr.isatty()
-
-
 def _lint_with_progress(files: list[Path], settings: Settings) -> LintResult:
-    if not _wants_progress(len(files)):
-        return lint_paths(files, settings)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("Linting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=len(files))
-
-        def step(f: Path) -> None:
-            progress.update(task, advance=1, description=str(f))
-
-        return lint_paths(files, settings, progress=step)
+    with progress_bar("Linting", len(files), least=PROGRESS_THRESHOLD + 1) as step:
+        return lint_paths(files, settings, progress=lambda f: step(str(f)))
 
 
 def _codes(value: str | None) -> list[str]:

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sce.cli.common import CliError, NonEmptyPath, SceGroup, emit, output_option, print_diagnostics
+from sce.cli.common import (
+    CliError,
+    NonEmptyPath,
+    SceGroup,
+    emit,
+    output_option,
+    print_diagnostics,
+    progress_bar,
+)
 from sce.cli.common import to_json as json_text
 from sce.errors import AudioRefused, PromptError, SynthesisFailed
 from sce.files import kind_of
@@ -139,32 +147,6 @@ def _fail_on_scan(scan: UsageScan) -> ExitCode | None:
     if scan.broken:
         return ExitCode.FINDINGS
     return None
-
-
-@contextlib.contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[str], None]]:
-    """A step function for a rich progress bar on stderr, when it is a terminal (as `sce lint`
-    shows one); a function that does nothing otherwise."""
-    if total <= 1 or not sys.stderr.isatty():
-        yield lambda _: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=total)
-
-        def step(description: str) -> None:
-            progress.update(task, advance=1, description=description)
-
-        yield step
 
 
 def _short(text: str, limit: int = 50) -> str:
@@ -464,7 +446,7 @@ def synth(paths: tuple[Path, ...], force: bool) -> None:
 
     made = cached = same = 0
     cache = None if force else default_cache()  # --force: the engine again, not what it said before
-    with _progress("Synthesising", len(jobs)) as step:
+    with progress_bar("Synthesising", len(jobs)) as step:
         for job in jobs:
             try:
                 spoken = synthesise(job.text, job.language, place.settings, cache)
@@ -747,7 +729,7 @@ def _import_all(
                 f"no flow uses the prompt '{pid}' and the catalog does not have it{hint}: "
                 "name the file after a prompt id, or give --allow-new"
             )
-    with _progress("Importing", len(uploads)) as step:
+    with progress_bar("Importing", len(uploads)) as step:
         for upload in uploads:
             step(upload.name)
             if upload.refused is not None:
