@@ -18,7 +18,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -141,6 +141,8 @@ class Simulator:
         self.config = config or RuntimeConfig()
         stubs = http if isinstance(http, list) else stubs_from(http or {})
         self.effects = SimulatedEffects(stubs, self.config)
+        if config is not None:  # deploys checked against the hosts these settings allow
+            settings = replace(settings or Settings(), http_allow=tuple(config.http_allow))
         self.registry = Registry(MemoryDeployBackend(), settings)
         self.store = MemorySessionStore(clock=lambda: self.now)
         self.now = _epoch(at)

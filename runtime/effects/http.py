@@ -29,9 +29,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from runtime.actions import Fetch
 from runtime.config import DEFAULT_HTTP_TIMEOUT, RuntimeConfig
-from runtime.effects.allow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 from runtime.errors import EffectBlocked
 from runtime.events import HttpResult
+from sce.httpallow import SETTING, internal_kind, is_ip, normal_host, parse_allow_entry
 
 #: Seconds a node without its own timeout may take.
 #: Largest reply body read, in bytes: a data dip answers with a few fields, not a download.

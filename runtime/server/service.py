@@ -128,6 +128,9 @@ def open_registry(config: RuntimeConfig, settings: Settings | None = None) -> Re
     if settings is None:
         folder = Path(config.flows)
         settings = load_settings(folder if folder.is_dir() else Path.cwd())
+    # Deploys are checked against the hosts this server may call (its file, environment and
+    # flags), not only the file's.
+    settings = replace(settings, http_allow=tuple(config.http_allow))
     registry = Registry(open_deploys(config.store), settings)
     registry.observers.append(METRICS.deployed)
     registry.listen()

@@ -10,17 +10,22 @@ max-menu-depth = 3
 max-prompt-seconds = 20
 max-steps-to-agent = 8
 speech-rate = { en = 15, zh = 4.5 }   # characters per second, by language prefix
+
+[tool.sce.runtime]
+http-allow = ["*.bank.example"]   # the runtime's setting, read too: the hosts http nodes may call
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import cast
 
 from sce.errors import ConfigError
+from sce.httpallow import AllowEntry, parse_allow_entry
 from sce.lint.rule import by_name_or_code
 from sce.pyproject import find_pyproject, read_table
 
@@ -44,9 +49,18 @@ class Settings:
     max_prompt_seconds: float = 20
     max_steps_to_agent: int = 8
     speech_rate: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEECH_RATE))
+    #: The hosts flows may call: `http-allow` of [tool.sce.runtime], the runtime's own setting
+    #: (a server checks deploys against its effective list, environment included); None when
+    #: nothing says (a flow linted on its own), so only what no list could allow is reported.
+    http_allow: tuple[str, ...] | None = None
     #: Where the settings came from (a pyproject.toml), for messages; None for defaults.
     origin: str | None = None
     root: Path | None = None
+
+    @property
+    def allow_entries(self) -> tuple[AllowEntry, ...]:
+        """`http_allow` parsed (checked when the settings were made)."""
+        return _allow_entries(self.http_allow or ())
 
     def codes(self) -> frozenset[str]:
         """The codes of the selected rules, less the ignored ones."""
@@ -92,6 +106,11 @@ class Settings:
         return len(text) / rate
 
 
+@functools.lru_cache(maxsize=64)
+def _allow_entries(allow: tuple[str, ...]) -> tuple[AllowEntry, ...]:
+    return tuple(parse_allow_entry(entry) for entry in allow if entry.strip())
+
+
 def _codes(tokens: list[str]) -> frozenset[str]:
     return frozenset(r.code for t in tokens for r in by_name_or_code(t))
 
@@ -116,6 +135,13 @@ def settings_from(
     known = {
         f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("origin", "root")
     }
+    runtime = table.get("runtime", {})
+    if isinstance(runtime, dict) and "http-allow" in runtime:
+        allow = runtime["http-allow"]
+        if not _strings(allow):
+            raise ConfigError(f"{where}.runtime: 'http-allow' must be a list of host names")
+        settings.http_allow = tuple(allow)
+        settings.allow_entries  # noqa: B018  (a bad entry is a ConfigError now, not mid-lint)
     for key, value in table.items():
         if key in SUBTABLES:
             continue

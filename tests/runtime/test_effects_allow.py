@@ -1,4 +1,4 @@
-"""Which hosts flows may call (`runtime/effects/allow.py`): the `http-allow` entries, and names
+"""Which hosts flows may call (`sce/httpallow.py`, as the runtime fetches): the `http-allow` entries, and names
 that resolve to internal addresses.
 
 Each refusal is shown against a real local business system (`tests.runtime.bank_server`) that
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.effects.allow import parse_allow_entry
 from runtime.errors import EffectBlocked
 from sce.errors import ConfigError
+from sce.httpallow import parse_allow_entry
 from tests.runtime.bank_server import (
     Bank,
     Resolver,

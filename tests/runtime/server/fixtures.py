@@ -40,6 +40,7 @@ def server_config(flows_dir: Path) -> RuntimeConfig:
         flows=str(flows_dir),
         twilio_auth_token=TWILIO_TOKEN,
         api_token=API_TOKEN,
+        http_allow=("*.bank.example",),  # the business systems of the bundled flows
         prompts=str(flows_dir.parent / "prompts"),
         users=str(flows_dir.parent / ".sce" / "users.json"),
         audit=str(flows_dir.parent / ".sce" / "audit.jsonl"),
