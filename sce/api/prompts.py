@@ -11,7 +11,7 @@ heard at `/prompts/<file>`, where the runtime serves it (`audio_url`).
     GET  /api/prompts                             every prompt, with its status per language
     GET  /api/prompts/<id>                        one prompt with its takes
     POST /api/prompt-audio/<language>/<id>        a new take (an upload, or synthesised)
-    PUT  /api/prompt-audio/<language>/<id>        the take callers hear chosen, or approved
+    PUT  /api/prompt-audio/<language>/<id>        the take callers hear chosen (and approved)
 
 The language comes first in the audio's paths: prompt ids hold `/`, so a path that ended with
 the language could be read as another prompt's id.
@@ -252,26 +252,27 @@ def _synthesised(language: str, prompt_id: str) -> tuple[dict[str, object], int]
 @prompts.put("/api/prompt-audio/<language>/<path:prompt_id>")
 @allow(Permission.RECORD)
 def change_audio(language: str, prompt_id: str) -> dict[str, object]:
-    """`{"take": N}` makes take N the one callers hear (a draft again); `{"approved": true}`
-    approves the take callers hear."""
+    """`{"take": N}` makes take N the one callers hear (a draft again); `{"take": N,
+    "approved": true}` approves take N, the one the approver heard, and makes it the one callers
+    hear, in one change (refused, with nothing changed, while it is stale)."""
     body = json_body()
-    unknown = set(body) - {"take", "approved"}
-    if unknown or not body:
-        raise ApiError(400, "send 'take' (a take's number) and/or 'approved' (true or false)")
+    if set(body) - {"take", "approved"} or "take" not in body:
+        raise ApiError(400, "send 'take' (a take's number), and 'approved': true to approve it")
+    number = body["take"]
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise ApiError(400, "'take' must be a take's number (1 or more)")
+    approved = body.get("approved", False)
+    if approved not in (True, False):
+        raise ApiError(400, "'approved' must be true or false")
     lib = library()
     pid, lang = check_id(prompt_id), check_language(language)
-    if "take" in body:
-        number = body["take"]
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ApiError(400, "'take' must be a take's number (1 or more)")
+    _sync(pid)  # stale is judged against what the flows say now, as the studio shows it
+    if approved:
+        lib.approve(pid, lang, author(), take=number)
+        audit("prompt.approve", target=f"{pid} {lang}", detail=f"take {number}")
+    else:
         lib.choose(pid, lang, number)
         audit("prompt.choose", target=f"{pid} {lang}", detail=f"take {number}")
-    if "approved" in body:
-        approved = body["approved"]
-        if approved is not True:
-            raise ApiError(400, "'approved' can only be true (choose a take to make it a draft)")
-        lib.approve(pid, lang, author())
-        audit("prompt.approve", target=f"{pid} {lang}")
     return _prompt(pid, lib.catalog(), by_prompt(_usages()).get(pid, []), takes=True)
 
 

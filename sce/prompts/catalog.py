@@ -540,6 +540,8 @@ def _inconsistencies(data: dict[str, Any]) -> Iterator[SchemaIssue]:
             canonical = canonical_language(lang)
             if canonical in seen_languages:
                 yield SchemaIssue(at, f"the language {lang} is listed twice, in different case")
+            elif canonical != lang:
+                yield SchemaIssue(at, f"write the language {lang} as {canonical}")
             seen_languages.add(canonical)
             yield from _entry_problems(pid, lang, entry, at)
 
@@ -636,7 +638,7 @@ class PromptLibrary:
         self.folder = Path(folder)
         self.settings = settings or PromptSettings(folder=self.folder)
         self.path = catalog_path(self.folder)
-        self._cache: tuple[tuple[int, int, int], Catalog] | None = None
+        self._cache: tuple[tuple[int, int, int], Catalog | CatalogBroken] | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -651,8 +653,16 @@ class PromptLibrary:
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = self._cache
         if cached is not None and cached[0] == key:
+            if isinstance(cached[1], CatalogBroken):
+                raise cached[1]
             return cached[1]
-        catalog = load_catalog(self.folder)
+        try:
+            catalog = load_catalog(self.folder)
+        except CatalogBroken as broken:
+            # Kept too: a broken file is read again only once it changes, not on every call
+            # that asks for a prompt (the runtime asks on every turn).
+            self._cache = (key, broken)
+            raise
         self._cache = (key, catalog)
         return catalog
 
@@ -759,13 +769,21 @@ class PromptLibrary:
             self._save(_with(catalog, prompt, lang, changed))
             return changed
 
-    def approve(self, prompt_id: str, language: str, by: str) -> LanguageEntry:
-        """Mark the chosen take approved. Refused when no take is chosen, or when it was made
-        from another text than the current one (re-record it, or choose a take of this text)."""
+    def approve(
+        self, prompt_id: str, language: str, by: str, take: int | None = None
+    ) -> LanguageEntry:
+        """Mark a take approved: `take` (which becomes the one callers hear, in the same change:
+        the take someone listened to, whatever was recorded meanwhile), else the chosen one.
+        Refused, with nothing changed, when there is no such take, or when it was made from
+        another text than the current one (re-record it, or choose a take of this text)."""
         pid, lang = check_id(prompt_id), check_language(language)
         who = _who(by)
         with self._locked() as catalog:
             prompt, entry = _existing(catalog, pid, lang)
+            if take is not None:
+                if entry.get_take(take) is None:
+                    raise PromptNotFound(f"'{pid}' has no take {take} in {lang}")
+                entry = _chosen(entry, take)
             chosen = entry.chosen
             if chosen is None:
                 raise PromptError(f"'{pid}' has no chosen take in {lang} to approve")
@@ -896,8 +914,11 @@ class PromptLibrary:
                 os.close(fd)  # releases the flock
 
     def _save(self, catalog: Catalog) -> None:
+        text = catalog.to_json()
+        # Never a file the next read would refuse (the runtime would then speak every prompt).
+        parse_catalog(text, str(self.path))
         new = not self.path.exists()
-        write_atomic(self.path, catalog.to_json())
+        write_atomic(self.path, text)
         if new:  # write_atomic keeps an existing file's mode; a new one is readable by all,
             os.chmod(self.path, 0o644)  # as the takes are: the runtime may run as another user
         self._cache = None

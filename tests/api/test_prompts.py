@@ -169,7 +169,9 @@ def test_a_take_is_chosen_approved_and_a_stand_in_synthesised(
     recorded = upload(client, people, spoken_webm)
     assert recorded.json["prompt"]["languages"]["en-US"]["take"] == 2
     approve = client.put(
-        "/api/prompt-audio/en-US/hotline_welcome", json={"approved": True}, headers=headers
+        "/api/prompt-audio/en-US/hotline_welcome",
+        json={"take": 2, "approved": True},
+        headers=headers,
     )
     assert approve.status_code == 200, approve.json
     english = approve.json["languages"]["en-US"]
@@ -190,6 +192,43 @@ def test_a_take_is_chosen_approved_and_a_stand_in_synthesised(
         "/api/prompt-audio/en-US/hotline_welcome", json={"take": "1"}, headers=headers
     )
     assert wrong.status_code == 400
+
+
+def test_the_take_approved_is_the_one_heard_and_a_stale_one_is_refused(
+    client: FlaskClient,
+    people: People,
+    spoken_webm: bytes,
+    flows_dir: Path,
+    server_config: RuntimeConfig,
+) -> None:
+    headers = {**people.token(Role.VOICE), "Content-Type": "application/json"}
+    url = "/api/prompt-audio/en-US/hotline_welcome"
+    assert upload(client, people, spoken_webm).status_code == 201
+    # Someone records take 2 while the approver listens to take 1: take 1 is what they approve.
+    assert upload(client, people, spoken_webm, name="again.webm").status_code == 201
+    approved = client.put(url, json={"take": 1, "approved": True}, headers=headers)
+    assert approved.status_code == 200, approved.json
+    english = approved.json["languages"]["en-US"]
+    assert (english["take"], english["status"]) == (1, "approved")
+
+    # The flow's text changes: take 2 was read from the old text, so it cannot be approved,
+    # and nothing changes (take 1 stays the approved one callers hear).
+    hotline = flows_dir / "hotline.flow"
+    hotline.write_text(
+        hotline.read_text(encoding="utf-8").replace(WELCOME, "Welcome to the new hotline."),
+        encoding="utf-8",
+    )
+    catalog = Path(server_config.prompts) / "catalog.json"
+    refused = client.put(url, json={"take": 2, "approved": True}, headers=headers)
+    assert refused.status_code == 400
+    assert "record it again" in refused.json["errors"][0]["message"]
+    now = json.loads(catalog.read_text(encoding="utf-8"))["prompts"]["hotline_welcome"]
+    assert (now["languages"]["en-US"]["take"], now["languages"]["en-US"]["status"]) == (
+        1,
+        "approved",
+    )
+    listed = client.get("/api/prompts/hotline_welcome", headers=headers).json
+    assert listed["languages"]["en-US"]["stale"] is True
 
 
 def test_one_prompt_with_its_takes_and_an_unknown_one(client: FlaskClient, people: People) -> None:

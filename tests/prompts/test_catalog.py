@@ -158,6 +158,30 @@ def test_what_no_schema_says_is_checked_too(tmp_path: Path) -> None:
     ]
 
 
+def test_a_language_written_in_another_case_is_refused_with_its_spelling(tmp_path: Path) -> None:
+    """`en-us` would load but never be found for an `en-US` caller, and the next write would add
+    `en-US` beside it: such a catalog is refused at once, saying how to write it."""
+    data = {"prompts": {"hi": {"languages": {"en-us": {"text": "Hi.", "status": "missing",
+                                                       "take": None, "takes": []}}}}}  # fmt: skip
+    with pytest.raises(CatalogBroken) as caught:
+        parse_catalog(json.dumps(data))
+    assert "write the language en-us as en-US" in str(caught.value.diagnostics[0].message)
+
+
+def test_a_broken_catalog_is_read_again_only_once_it_changes(tmp_path: Path) -> None:
+    """The runtime asks the library on every turn of every call: a broken file is not parsed
+    again each time (the same refusal comes back), but a mended one is read at once."""
+    (tmp_path / "catalog.json").write_text("{ not json", encoding="utf-8")
+    library = PromptLibrary(tmp_path)
+    with pytest.raises(CatalogBroken) as first:
+        library.catalog()
+    with pytest.raises(CatalogBroken) as second:
+        library.catalog()
+    assert second.value is first.value
+    (tmp_path / "catalog.json").write_text('{"prompts": {}}', encoding="utf-8")
+    assert library.catalog().prompts == {}
+
+
 # -- takes ------------------------------------------------------------------------------------
 
 

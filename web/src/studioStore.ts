@@ -220,10 +220,11 @@ export function chooseTake(promptId: string, language: string, take: number): Pr
   });
 }
 
-export function approve(promptId: string, language: string): Promise<boolean> {
+/** Approves the take the user heard (`take`), whatever was recorded meanwhile. */
+export function approve(promptId: string, language: string, take: number): Promise<boolean> {
   return change("approve", async () => {
     const answer = await call<Prompt>("PUT", audioUrl(language, promptId), {
-      body: { approved: true },
+      body: { take, approved: true },
     });
     updated(answer.body);
     return i18next.t("studio.detail.approvedNow");

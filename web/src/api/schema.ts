@@ -675,10 +675,11 @@ export interface paths {
         };
         get?: never;
         /**
-         * Choose the take callers hear, or approve the chosen one.
+         * Choose the take callers hear, and approve it.
          * @description Permission `record`: voice, admin. `take` makes that take the one callers hear (a
-         *     draft again); `approved: true` approves the take callers hear (refused while it is
-         *     stale).
+         *     draft again); with `approved: true`, that take is approved and made the one callers
+         *     hear in one change: the take the approver listened to, whatever was recorded
+         *     meanwhile (refused while it is stale, with nothing changed).
          */
         put: operations["changePromptAudio"];
         /**
@@ -2454,9 +2455,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    take?: number;
-                    /** @constant */
-                    approved?: true;
+                    take: number;
+                    /** @default false */
+                    approved?: boolean;
                 };
             };
         };

@@ -117,11 +117,11 @@ export function PromptDetail({ canRecord, canRead }: { canRecord: boolean; canRe
                 </span>
               )}
               <span className="spacer" />
-              {canRecord && state.take !== null && state.status === "draft" && (
+              {canRecord && chosen && state.status === "draft" && (
                 <button
                   type="button"
                   className="approve-button"
-                  onClick={() => void approve(detail.id, language)}
+                  onClick={() => void approve(detail.id, language, chosen.take)}
                   disabled={busy !== null}
                 >
                   {busy === "approve" && <span className="spinner" aria-hidden="true" />}
