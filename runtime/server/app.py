@@ -8,6 +8,7 @@ Configuration comes from the runtime settings (`runtime.config`: file, environme
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 from runtime.config import RuntimeConfig, load_config
 from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, UnknownFlow
 from runtime.server.api import register as register_api
-from runtime.server.health import health
+from runtime.server.health import UNSIGNED, health
 from runtime.server.live import RegistryLive
 from runtime.server.recordings import AUDIO_SUFFIXES
 from runtime.server.service import Service
@@ -36,6 +37,8 @@ from sce.api import auth, errors
 from sce.api.designer import designer
 from sce.api.live import LIVE_KEY
 from sce.api.prompts import LIBRARY_KEY
+
+log = logging.getLogger("sce.server")
 
 #: Largest API body (a flow document to save, a test-call event); a body that carries a draft
 #: to build is held to the smaller `sce.api.requests.MAX_DRAFT_BYTES`.
@@ -57,6 +60,8 @@ def create_app(
         app.json.ensure_ascii = False  # Chinese prompts as they are written
         app.json.sort_keys = False  # a flow read is the document as written, in its order
     service = service or Service.open(config, watch=watch)
+    if not config.verify_signatures:
+        log.warning(UNSIGNED)
     app.extensions["sce"] = service
     # What the authoring API (sce.api, which knows nothing of the runtime) works on.
     app.extensions["sce.flows"] = service.flows

@@ -11,6 +11,7 @@ Metrics of all workers are summed through PROMETHEUS_MULTIPROC_DIR, a folder mad
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import shutil
@@ -44,6 +45,8 @@ class Options:
     #: Stub replies for HTTP fetches (`sce serve --http FILE`), else the live business systems.
     http_stubs: str | None = None
     watch: bool = True
+    #: Let a server without signature checks listen beyond loopback (`--insecure-dev`).
+    insecure_dev: bool = False
 
 
 def check(config: RuntimeConfig, options: Options) -> None:
@@ -55,10 +58,27 @@ def check(config: RuntimeConfig, options: Options) -> None:
             "in-memory sessions live in one process: use --workers 1, or --redis URL to share "
             "calls between workers"
         )
+    if not config.verify_signatures and not (loopback(options.host) or options.insecure_dev):
+        raise RuntimeFault(
+            f"signature checks are off (verify-signatures = false, or SCE_VERIFY_SIGNATURES), "
+            f"and {options.host} is not a loopback address: anyone who reaches the port could "
+            "drive calls, transfers and messages. Turn the checks on, listen on 127.0.0.1, or "
+            "pass --insecure-dev to accept the risk on a test network"
+        )
     if shared(config.store):  # StoreUnavailable now, not a worker that fails to boot later
         from runtime.store.redis_client import connect
 
         connect(config.store).close()
+
+
+def loopback(host: str) -> bool:
+    """Whether `host` (as `--host` takes it) only listens on this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def build_app(config: RuntimeConfig, options: Options) -> Flask:

@@ -11,6 +11,12 @@ from sce.api.errors import ApiError, error_response
 
 health = Blueprint("health", __name__)
 
+#: What /healthz (and the log, at start) says while webhooks are taken unsigned.
+UNSIGNED = (
+    "webhook signature checks are off (verify-signatures = false): anyone who reaches this "
+    "server can drive calls"
+)
+
 
 @health.get("/healthz")
 def healthz() -> Response:
@@ -20,12 +26,15 @@ def healthz() -> Response:
         active = svc.store.active_count()
     except StoreUnavailable as e:
         return error_response(ApiError(503, e.message))
+    warnings = [] if svc.config.verify_signatures else [UNSIGNED]
     return jsonify(
         {
             "ok": True,
             "store": svc.config.store.split("://", 1)[0],
             "active_calls": active,
             "flows": svc.registry.current_versions(),
+            "signatures": svc.config.verify_signatures,
+            "warnings": warnings,
         }
     )
 

@@ -63,6 +63,11 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self._unverified = Counter(
+            "sce_webhooks_unverified",
+            "Webhooks served without checking their signature (verify-signatures = false).",
+            registry=r,
+        )
         self._repeated = Counter(
             "sce_webhooks_repeated",
             "Retried or late webhooks answered with the answer given before.",
@@ -82,6 +87,9 @@ class Metrics:
 
     def webhook_refused(self, reason: str) -> None:
         self._refused.labels(reason).inc()
+
+    def webhook_unverified(self) -> None:
+        self._unverified.inc()
 
     def webhook_repeated(self) -> None:
         self._repeated.inc()

@@ -151,6 +151,8 @@ class VoiceWebhooks:
             METRICS.webhook_refused(hook.reason)
             log.warning("webhook %r refused (%d): %s", path, hook.status, hook.message)
             return hook.status, hook.message + "\n", _TEXT
+        if not config.verify_signatures:
+            METRICS.webhook_unverified()
         try:
             answer = handler(Delivery(svc, flow, hook, deadline))
         except WrongFlow as e:

@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     "Answer the flows' HTTP fetches from this stub file instead of the live systems."
 )
 @click.option("--no-watch", is_flag=True, help="Deploy the flows folder at start only.")
+@click.option(
+    "--insecure-dev",
+    is_flag=True,
+    help="Allow signature checks off on an address beyond loopback (a test network only).",
+)
 def serve(
     host: str,
     port: int,
@@ -55,6 +60,7 @@ def serve(
     redis_url: str | None,
     http_file: Path | None,
     no_watch: bool,
+    insecure_dev: bool,
 ) -> None:
     """Run the runtime server: a phone number pointed at POST /voice/FLOW runs that flow."""
     from runtime.config import load_config
@@ -64,7 +70,9 @@ def serve(
     try:
         config = load_config(flows=str(flows_dir) if flows_dir else None, store=redis_url)
         stubs = str(http_file) if http_file else None
-        options = Options(host, port, workers, threads, stubs, watch=not no_watch)
+        options = Options(
+            host, port, workers, threads, stubs, watch=not no_watch, insecure_dev=insecure_dev
+        )
         _announce(config, options)
         run(config, options)
     except SceError as e:
@@ -81,7 +89,12 @@ def _announce(config: RuntimeConfig, options: Options) -> None:
         f"  webhooks  POST {where}/voice/FLOW   status callback POST {where}/voice/FLOW/status",
         f"  API       {where}/api/openapi.json   health {where}/healthz   {where}/metrics",
     ]
-    if config.verify_signatures and not config.twilio_auth_token:
+    if not config.verify_signatures:
+        lines.append(
+            "  WARNING: webhook signature checks are OFF (verify-signatures = false): anyone who"
+            " reaches the port can drive calls; /healthz and /metrics say so too"
+        )
+    elif not config.twilio_auth_token:
         lines.append(
             "  warning: TWILIO_AUTH_TOKEN is not set: every webhook will be refused (403);"
             " export it (your Twilio auth token, or a made-up one to try `sce webhook FLOW`)"

@@ -5,6 +5,8 @@ was asked for."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,9 +15,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from runtime.config import RuntimeConfig
+from runtime.errors import RuntimeFault
 from runtime.server.app import create_app
+from runtime.server.gunicorn import Options, check
 from runtime.server.service import Service
 from runtime.server.webhook import parse_form
+from tests.cli import run
 from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import Answer, Phone, new_sid, sign
 
@@ -87,16 +92,56 @@ def test_without_an_auth_token_every_webhook_is_refused(
         svc.close()
 
 
-def test_signatures_can_be_turned_off_for_a_private_network(
-    server_config: RuntimeConfig, flows_dir: Path
+def test_signatures_turned_off_are_loud_in_the_log_health_and_metrics(
+    server_config: RuntimeConfig, flows_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     svc = open_service(replace(server_config, verify_signatures=False), flows_dir)
     try:
-        client = create_app(service=svc).test_client()
+        with caplog.at_level(logging.WARNING, logger="sce.server"):
+            client = create_app(service=svc).test_client()
+        assert "signature checks are off" in caplog.text
+        health = client.get("/healthz").json
+        assert health["ok"] is True and health["signatures"] is False
+        assert any("signature checks are off" in w for w in health["warnings"])
+
+        def unverified() -> float:
+            text = client.get("/metrics").get_data(as_text=True)
+            found = re.search(r"^sce_webhooks_unverified_total (\S+)$", text, re.M)
+            return float(found.group(1)) if found else 0.0
+
+        before = unverified()
         r = client.post("/voice/balance", data={"CallSid": new_sid(), "From": "+15551230000"})
         assert r.status_code == 200 and b"Welcome to Example Bank." in r.data
+        assert unverified() == before + 1
     finally:
         svc.close()
+
+
+def test_a_server_with_signatures_on_says_so(client: FlaskClient) -> None:
+    health = client.get("/healthz").json
+    assert (health["signatures"], health["warnings"]) == (True, [])
+
+
+def test_signatures_off_beyond_loopback_is_refused_unless_insecure_dev(
+    server_config: RuntimeConfig,
+) -> None:
+    off = replace(server_config, verify_signatures=False)
+    for host in ("127.0.0.1", "::1", "localhost"):
+        check(off, Options(host=host))  # a laptop: allowed
+    with pytest.raises(RuntimeFault, match="not a loopback address.*--insecure-dev"):
+        check(off, Options(host="0.0.0.0"))
+    check(off, Options(host="0.0.0.0", insecure_dev=True))
+    check(server_config, Options(host="0.0.0.0"))  # checks on: any address
+
+
+def test_sce_serve_refuses_to_listen_openly_without_signature_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCE_VERIFY_SIGNATURES", "false")
+    result = run("serve", "--host", "0.0.0.0", "--flows", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "signature checks are off" in result.stderr
+    assert "--insecure-dev" in result.stderr
 
 
 # -- behind a proxy ------------------------------------------------------------------------------
