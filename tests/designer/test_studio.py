@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 from urllib.parse import unquote
 
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from tests.designer.conftest import TIMEOUT_MS
 from tests.designer.editor import (
@@ -109,6 +109,19 @@ def test_voice_talent_records_a_prompt_and_callers_hear_it(
     trim_end.press("End")
     expect(review).not_to_contain_text("0.1 s kept")
     shot(page, "studio-review")
+
+    # Going to another prompt with the take not saved asks first; "no" keeps it.
+    asked: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    prompt_item(page, "welcome").click()
+    expect(review).to_have_attribute("data-state", "ready")
+    assert asked == ["You have a take that is not saved. Drop it?"]
+    expect(shown.get_by_text(WELCOME, exact=True)).to_be_visible()
 
     # Save: a draft recording, the take callers hear, in the history.
     shown.get_by_role("button", name="Save", exact=True).click()

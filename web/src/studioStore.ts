@@ -36,6 +36,8 @@ export interface StudioState {
   session: Session | null;
   /** The library as the editor's prompt fields offer it (null: not loaded). */
   catalog: PromptSummary[] | null;
+  /** A take is being recorded, or was recorded and not saved: leaving it asks first. */
+  unsaved: boolean;
 }
 
 export const useStudio = create<StudioState>(() => ({
@@ -53,6 +55,7 @@ export const useStudio = create<StudioState>(() => ({
   actionDone: null,
   session: null,
   catalog: null,
+  unsaved: false,
 }));
 
 const set = useStudio.setState;
@@ -101,6 +104,23 @@ export async function loadStudio(wanted: { prompt?: string; language?: string } 
   }
 }
 
+export function markUnsaved(unsaved: boolean): void {
+  if (state().unsaved !== unsaved) set({ unsaved });
+}
+
+/** Whether what the user is about to do may drop the take not saved yet: asked, when there is
+ * one (a recording is the voice talent's work; it is never dropped silently). */
+export function mayDropTake(): boolean {
+  if (!state().unsaved) return true;
+  if (!window.confirm(i18next.t("studio.recorder.dropUnsaved"))) return false;
+  set({ unsaved: false });
+  return true;
+}
+
+window.addEventListener("beforeunload", (event) => {
+  if (state().unsaved) event.preventDefault();
+});
+
 export function leaveStudio(): void {
   loading?.abort();
   opening?.abort();
@@ -108,6 +128,7 @@ export function leaveStudio(): void {
 }
 
 export function setLanguage(language: string): void {
+  if (language !== state().language && !mayDropTake()) return;
   set({ language, actionError: null, actionDone: null });
   remember();
 }
@@ -146,6 +167,7 @@ let opening: AbortController | undefined;
 /** Opens a prompt; what was done to the one before is forgotten, unless `keepDone` (a session
  * going on after a save still says it was saved). */
 export async function selectPrompt(id: string, keepDone = false): Promise<void> {
+  if (id !== state().selected && !mayDropTake()) return;
   opening?.abort();
   const mine = new AbortController();
   opening = mine;
@@ -253,13 +275,14 @@ export function moveSession(delta: number): boolean {
   const session = state().session;
   if (!session) return false;
   const index = session.index + delta;
-  if (index < 0 || index >= session.ids.length) return false;
+  if (index < 0 || index >= session.ids.length || !mayDropTake()) return false;
   set({ session: { ...session, index } });
   void selectPrompt(session.ids[index] as string, true);
   return true;
 }
 
 export function endSession(): void {
+  if (!mayDropTake()) return;
   set({ session: null });
 }
 

@@ -2,6 +2,7 @@ import {
   type ChangeEvent,
   type Ref,
   useCallback,
+  useEffect,
   useId,
   useImperativeHandle,
   useRef,
@@ -9,7 +10,7 @@ import {
 } from "react";
 import { useTranslation } from "react-i18next";
 import { recordingName, seconds } from "../studio";
-import { uploadTake, useStudio } from "../studioStore";
+import { markUnsaved, uploadTake, useStudio } from "../studioStore";
 import { LevelMeter } from "./LevelMeter";
 import { trimmedTake, useRecording } from "./useRecording";
 import { type Trim, Waveform } from "./Waveform";
@@ -48,6 +49,11 @@ export function Recorder({
   const locked = busy !== null || cutting;
   const { phase, take, start, stop, discard, setProblem } = rec;
 
+  useEffect(() => {
+    markUnsaved(phase !== "idle");
+  }, [phase]);
+  useEffect(() => () => markUnsaved(false), []);
+
   const onTrim = useCallback((next: Trim) => {
     trim.current = next;
   }, []);
@@ -78,6 +84,7 @@ export function Recorder({
     if (!saved) return "failed";
     trim.current = null;
     discard();
+    markUnsaved(false); // now, not after the next render: a session goes on at once
     return "saved";
   }, [phase, take, stop, discard, setProblem, promptId, language, t]);
 
