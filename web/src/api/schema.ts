@@ -1103,6 +1103,10 @@ export interface components {
             flows: {
                 [key: string]: components["schemas"]["Version"];
             };
+            /** @description Whether webhooks must carry a valid X-Twilio-Signature. */
+            signatures: boolean;
+            /** @description What an operator must know, such as signature checks being off. */
+            warnings: string[];
         };
         /**
          * @description `flow` alone runs its deployed version; with `version`, that version. A draft
