@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from runtime.errors import StoreUnavailable, UnknownFlow
+from runtime.registry import Registry
 from runtime.server.metrics import METRICS, ActiveCalls
 from runtime.server.service import service
+from runtime.store.durable import DurableDeploys
 from sce.api.errors import ApiError, error_response
 
 health = Blueprint("health", __name__)
@@ -20,12 +22,20 @@ UNSIGNED = (
 
 @health.get("/healthz")
 def healthz() -> Response:
-    """200 with the deployed versions when the store answers; 503 when it does not."""
+    """200 with the deployed versions when this process can serve every flow that is live; 503
+    when the store does not answer, or when a flow the kept deploy state says is live is not
+    what this process would serve (a load balancer then sends calls elsewhere)."""
     svc = service()
     try:
         active = svc.store.active_count()
+        missing = _not_served(svc.registry)
     except StoreUnavailable as e:
         return error_response(ApiError(503, e.message))
+    if missing:
+        shown = ", ".join(missing)
+        return error_response(
+            ApiError(503, f"live flows this process does not serve as deployed: {shown}")
+        )
     warnings = [] if svc.config.verify_signatures else [UNSIGNED]
     return jsonify(
         {
@@ -37,6 +47,23 @@ def healthz() -> Response:
             "warnings": warnings,
         }
     )
+
+
+def _not_served(registry: Registry) -> list[str]:
+    """The flows the kept deploy state says are live at a version this process would not give
+    new calls (after one look at the store, which a deploy elsewhere may have just changed)."""
+    backend = registry.backend
+    if not isinstance(backend, DurableDeploys):
+        return []
+    kept = backend.kept_current()
+
+    def wrong() -> list[str]:
+        here = registry.current_versions()
+        return sorted(flow for flow, version in kept.items() if here.get(flow) != version)
+
+    if wrong():
+        registry.refresh()  # gives a store that lost them its live versions back first
+    return wrong()
 
 
 @health.get("/metrics")

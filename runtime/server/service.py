@@ -21,7 +21,15 @@ from runtime.server.answers import Answers
 from runtime.server.metrics import METRICS
 from runtime.server.recordings import Recordings
 from runtime.server.twiml import Voice
-from runtime.store import SessionStore, open_audit, open_deploys, open_logins, open_store
+from runtime.store import (
+    SessionStore,
+    open_audit,
+    open_deploys,
+    open_logins,
+    open_store,
+    shared,
+)
+from runtime.store.durable import DurableDeploys
 from runtime.store.replies import Replies, open_replies
 from runtime.watch import FlowWatcher, deploy_folder
 from sce.access.users import UserFile
@@ -32,6 +40,9 @@ from sce.prompts.settings import load_prompt_settings
 from sce.revisions import FlowRepository
 
 log = logging.getLogger("sce.server")
+
+#: The folder, inside the flows folder, that keeps the deployed state of a shared store.
+DEPLOYS_FOLDER = ".deploys"
 
 #: Seconds a webhook may spend on effects (HTTP, SMS) before it must answer: Twilio gives up
 #: on a webhook after 15 s, and the answer still has to be built and sent.
@@ -131,7 +142,11 @@ def open_registry(config: RuntimeConfig, settings: Settings | None = None) -> Re
     # Deploys are checked against the hosts this server may call (its file, environment and
     # flags), not only the file's.
     settings = replace(settings, http_allow=tuple(config.http_allow))
-    registry = Registry(open_deploys(config.store), settings)
+    backend = open_deploys(config.store)
+    if shared(config.store):
+        # What is deployed must outlive the store's data (runtime/store/durable.py says why).
+        backend = DurableDeploys(backend, Path(config.flows) / DEPLOYS_FOLDER)
+    registry = Registry(backend, settings)
     registry.observers.append(METRICS.deployed)
     registry.listen()
     return registry

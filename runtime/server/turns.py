@@ -85,10 +85,17 @@ def late(svc: Service, voice: twiml.Voice, flow: str, sid: str, asked: int, dead
         return failed(svc, voice, flow, sid, "the call's last answer cannot be read")
 
 
-def unknown(sid: str) -> str:
-    log.warning("webhook for call %s, which is unknown or long finished", sid)
+def unknown(svc: Service, voice: twiml.Voice, flow: str, sid: str) -> str:
+    """A call the store does not know, asking how it goes on: its session was lost (a store
+    that lost its data, a worker that died mid-request) or expired. Someone may be on the line:
+    they hear the flow's apology (its error policy), never silence."""
+    log.warning("webhook for call %s, which is unknown (lost, or long finished)", sid)
     METRICS.webhook_refused("unknown-call")
-    return twiml.hangup().to_xml()
+    try:
+        return twiml.apology(svc.registry.current(flow), {}, voice).to_xml()
+    except Exception:
+        log.exception("call %s: the flow's error policy cannot be read", sid)
+        return twiml.hangup([sorry("en-US")], voice).to_xml()
 
 
 def failed(svc: Service, voice: twiml.Voice, flow: str, sid: str, why: str) -> str:

@@ -392,7 +392,7 @@ def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
         for _ in range(TRIES):
             session = svc.calls.get(sid)
             if session is None:
-                return turns.unknown(sid)
+                return turns.unknown(svc, d.voice, d.flow, sid)
             _of_flow(d, session)
             if session.asked != asked or not session.active:
                 return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
@@ -405,7 +405,7 @@ def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
             return turns.remember(svc, d.voice, turn, asked)
         return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
     except UnknownCall:
-        return turns.unknown(sid)
+        return turns.unknown(svc, d.voice, d.flow, sid)
     except WrongFlow:
         raise
     except Exception:

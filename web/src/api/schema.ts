@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the server and its session store answer (for load balancers). */
+        /**
+         * Whether this process can serve calls (for load balancers).
+         * @description 503 when the session store does not answer, or when a flow the kept deploy state says
+         *     is live is not what this process would give new calls (a store that lost its data is
+         *     given the live versions back first).
+         */
         get: operations["health"];
         put?: never;
         post?: never;
