@@ -30,13 +30,13 @@ from runtime.errors import SessionConflict, StoreUnavailable, UnknownCall, Unkno
 from runtime.server.api import register as register_api
 from runtime.server.health import UNSIGNED, health
 from runtime.server.live import RegistryLive
-from runtime.server.recordings import AUDIO_SUFFIXES
 from runtime.server.service import Service
 from runtime.server.voice import PREFIX, VoiceWebhooks, webhook_path
 from sce.api import auth, errors
 from sce.api.designer import designer
 from sce.api.live import LIVE_KEY
 from sce.api.prompts import LIBRARY_KEY
+from sce.prompts.catalog import PLAIN_SUFFIXES
 
 log = logging.getLogger("sce.server")
 
@@ -97,7 +97,7 @@ def create_app(
         replaced, so it is checked again (its ETag) after a minute."""
         if not prompts.is_dir():
             raise NotFound("no prompt audio is installed")
-        if not name.lower().endswith(AUDIO_SUFFIXES) or any(
+        if not name.lower().endswith(PLAIN_SUFFIXES) or any(
             part.startswith(".") for part in name.split("/")
         ):
             raise NotFound("only prompt audio is served here")

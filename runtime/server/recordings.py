@@ -16,12 +16,9 @@ import logging
 from pathlib import Path
 
 from sce.errors import CatalogBroken
-from sce.prompts.catalog import PLAIN_SUFFIXES, PromptLibrary, is_prompt_id, plain_file
+from sce.prompts.catalog import PromptLibrary, is_prompt_id, plain_file
 
 log = logging.getLogger(__name__)
-
-#: What the phone platform plays (and the server serves under /prompts/).
-AUDIO_SUFFIXES = PLAIN_SUFFIXES
 
 
 class Recordings:

@@ -20,9 +20,10 @@ the language could be read as another prompt's id.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from sce.access.roles import Permission
 from sce.api.auth import allow, audit, author
@@ -68,13 +69,15 @@ def _repository() -> FlowRepository:
 
 def _usages() -> list[Usage]:
     """Every catalog prompt the flows of the repository use (flows that do not load say
-    nothing)."""
-    out: list[Usage] = []
-    for summary in _repository().list():
-        loaded = summary.loaded
-        if loaded is not None and loaded.flow is not None:
-            out.extend(usages_of(loaded.flow))
-    return out
+    nothing); read once per request, however many times a view asks."""
+    if "sce_prompt_usages" not in g:
+        out: list[Usage] = []
+        for summary in _repository().list():
+            loaded = summary.loaded
+            if loaded is not None and loaded.flow is not None:
+                out.extend(usages_of(loaded.flow))
+        g.sce_prompt_usages = out
+    return cast("list[Usage]", g.sce_prompt_usages)
 
 
 def audio_url(file: str) -> str:

@@ -16,9 +16,10 @@ import networkx as nx
 from sce.compiler.analysis import Analysis, analyse
 from sce.diagnostics import Diagnostic, escape_pointer
 from sce.errors import CatalogBroken
+from sce.httpallow import UrlProblem, check_url
 from sce.lint.config import Settings
 from sce.lint.rule import RULES
-from sce.model import INPUT_TYPES, TERMINAL_TYPES, Flow, Node, Prompt
+from sce.model import INPUT_TYPES, TERMINAL_TYPES, Flow, Http, Node, Prompt
 from sce.prompts.catalog import Catalog, load_catalog, plain_file
 from sce.prompts.settings import load_prompt_settings
 from sce.prompts.usage import audio_prompts, declared_languages
@@ -176,6 +177,19 @@ class LintContext:
         order = self.order
         found = [pair for t in types for pair in self._by_type.get(t, [])]
         return sorted(found, key=lambda pair: order[pair[0]])
+
+    @cached_property
+    def url_problems(self) -> list[tuple[str, UrlProblem]]:
+        """(node id, problem) of every http node whose URL can never be fetched, or must not be
+        (`sce.httpallow.check_url` against the settings' `http-allow`): judged once per flow
+        for the rules that report each kind (SCE510-SCE514)."""
+        allow = None if self.settings.http_allow is None else self.settings.allow_entries
+        found = []
+        for nid, node in self.nodes_of(Http):
+            problem = check_url(node.url, allow)
+            if problem is not None:
+                found.append((nid, problem))
+        return found
 
     @cached_property
     def _by_type(self) -> dict[type[Node], list[tuple[str, Node]]]:

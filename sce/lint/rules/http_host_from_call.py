@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sce.diagnostics import Diagnostic, Severity
-from sce.httpallow import check_url
 from sce.lint.context import LintContext
 from sce.lint.rule import rule
-from sce.model import Http
 
 CODE = "SCE511"
 
@@ -38,10 +36,8 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         http lookup { url = "https://core.bank.example/{region}/balance", timeout = 3,
                       next -> say, error -> sorry }
     """
-    allow = None if ctx.settings.http_allow is None else ctx.settings.allow_entries
-    for nid, node in ctx.nodes_of(Http):
-        problem = check_url(node.url, allow)
-        if problem is not None and problem.kind == "from-call":
+    for nid, problem in ctx.url_problems:
+        if problem.kind == "from-call":
             yield ctx.report(
                 CODE, f"http node '{nid}': {problem.message}", ctx.ptr(nid, "url"), nid
             )
