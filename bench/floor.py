@@ -1,7 +1,8 @@
 """The floors of bench/webhook.py: a bare Flask app that answers every webhook with one constant
-TwiML document, under gunicorn with the very settings `sce serve` runs with (the issue's
-reference), and with `--wsgi` a bare WSGI function answering the same (no server under this
-gunicorn can answer faster).
+TwiML document, under gunicorn with the very settings `sce serve` runs with and behind the same
+front (`runtime.server.front`: requests read whole on the worker's loop, served in its threads;
+the issue's reference), and with `--wsgi` a bare WSGI function answering the same (no server
+under this gunicorn can answer faster).
 
 The document is the one `sce serve` answers a menu step of the bench flow with (a <Say>, a
 <Gather> with its action URL and the prompt, the timeout <Redirect>), so all send as many bytes.
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from runtime.server.front import Front  # noqa: E402
 
 #: gunicorn settings copied from `sce serve` (those that change how a request is served).
 SAME = ("worker_class", "workers", "threads", "keepalive", "timeout", "loglevel", "accesslog")
@@ -92,9 +95,10 @@ class Floor(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
         self.cfg.set("control_socket_disable", True)
 
-    def load(self) -> WSGIApplication:
+    def load(self) -> Front:
         make = create_wsgi if self.bare else create_app
-        return make(f"http://127.0.0.1:{self.port}/")
+        app = make(f"http://127.0.0.1:{self.port}/")
+        return Front(app, threads=int(str(self.settings["threads"])), limit=lambda _path: 65536)
 
 
 def main() -> None:

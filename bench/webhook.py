@@ -10,7 +10,7 @@ Flask app under this gunicorn costs at least. `sce serve` answers its webhooks w
 (runtime/server/voice.py says why), so the bench also measures the lowest floor there is: a
 bare WSGI function answering the same document under the same gunicorn (`wsgi`).
 
-All run with 1 worker of 4 threads (gthread), the memory store for `sce serve`, signatures
+All run with 1 worker of 4 threads (behind runtime.server.front), the memory store for `sce serve`, signatures
 verified with TWILIO_AUTH_TOKEN. A load generator in its own process drives each in turn over
 127.0.0.1: 4 keep-alive connections (http.client, one per thread), closed loop, each thread
 following its calls' <Gather> action URLs and pressing 1, signing every request the way Twilio

@@ -1,4 +1,6 @@
-"""`sce serve`: the app under gunicorn, in threads (a webhook may wait on a business system).
+"""`sce serve`: the app under gunicorn, behind `runtime.server.front` (an event loop reads each
+request whole, then one of `--threads` threads serves it: a webhook may wait on a business
+system, and a slow client holds no thread).
 
 Each worker builds its own app (no preloading: Redis connections and threads must not cross a
 fork). Who deploys the flows folder depends on the store:
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from runtime.config import RuntimeConfig
@@ -32,6 +33,8 @@ from runtime.watch import FlowWatcher
 
 if TYPE_CHECKING:
     from gunicorn.workers.base import Worker
+
+    from runtime.server.front import Front
 
 log = logging.getLogger("sce.server")
 
@@ -81,11 +84,14 @@ def loopback(host: str) -> bool:
         return False
 
 
-def build_app(config: RuntimeConfig, options: Options) -> Flask:
+def build_app(config: RuntimeConfig, options: Options) -> Front:
     """One worker's app."""
     from runtime.scripts.load import load_stubs
-    from runtime.server.app import create_app
+    from runtime.server.app import MAX_API_BYTES, create_app
+    from runtime.server.front import Front
     from runtime.server.service import Service
+    from runtime.server.voice import PREFIX
+    from runtime.server.webhook import MAX_BYTES as WEBHOOK_BYTES
     from runtime.simulator import SimulatedEffects
 
     effects = None
@@ -93,7 +99,23 @@ def build_app(config: RuntimeConfig, options: Options) -> Flask:
         effects = SimulatedEffects(load_stubs(options.http_stubs), config)
     alone = not shared(config.store)
     service = Service.open(config, watch=alone and options.watch, deploy=alone, effects=effects)
-    return create_app(service=service)
+    audio_limit = service.recordings.library.settings.audio.max_bytes + 64 * 1024
+
+    def limit(path: str) -> int:
+        """The largest body a route takes: a webhook's, or an upload's (the API's others are
+        held to less by Flask)."""
+        return WEBHOOK_BYTES if path.startswith(PREFIX) else max(MAX_API_BYTES, audio_limit)
+
+    def drain() -> None:
+        service.draining = True
+
+    return Front(
+        create_app(service=service),
+        threads=options.threads,
+        limit=limit,
+        on_drain=drain,
+        multiprocess=options.workers > 1,
+    )
 
 
 def settings(o: Options) -> dict[str, object]:
@@ -102,7 +124,9 @@ def settings(o: Options) -> dict[str, object]:
         "bind": f"[{o.host}]:{o.port}" if ":" in o.host else f"{o.host}:{o.port}",
         "workers": o.workers,
         "threads": o.threads,
-        "worker_class": "gthread",
+        "worker_class": "runtime.server.front.Worker",
+        # Connections are cheap on the loop; past this many a worker refuses more (503).
+        "worker_connections": 4096,
         # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted.
         "timeout": 30,
         "graceful_timeout": 20,
@@ -131,7 +155,7 @@ class _Gunicorn(BaseApplication):
         for key, value in {**settings(self.options), **hooks}.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Front:
         return build_app(self.runtime_config, self.options)
 
     def _on_starting(self, _server: object) -> None:
@@ -171,7 +195,11 @@ def serve(config: RuntimeConfig, options: Options) -> None:
     )
     metrics_dir = tempfile.mkdtemp(prefix="sce-metrics-")
     os.environ[MULTIPROCESS_ENV] = metrics_dir
+    master = os.getpid()
     try:
         _Gunicorn(config, options).run()
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        # A worker that stops (told to, or after a reload) leaves gunicorn by SystemExit up
+        # through this frame too: only the master, last out, removes what all workers share.
+        if os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -23,9 +23,14 @@ UNSIGNED = (
 @health.get("/healthz")
 def healthz() -> Response:
     """200 with the deployed versions when this process can serve every flow that is live; 503
-    when the store does not answer, or when a flow the kept deploy state says is live is not
-    what this process would serve (a load balancer then sends calls elsewhere)."""
+    when the store does not answer, when a flow the kept deploy state says is live is not
+    what this process would serve, or when this process is shutting down (a load balancer then
+    sends calls elsewhere)."""
     svc = service()
+    if svc.draining:
+        return error_response(
+            ApiError(503, "this process is shutting down: its calls in progress finish here")
+        )
     try:
         active = svc.store.active_count()
         missing = _not_served(svc.registry)

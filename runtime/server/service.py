@@ -64,6 +64,9 @@ class Service:
     #: How the webhooks speak per (root URL, flow): built once (see voice._voice).
     voices: dict[tuple[str, str], Voice] = field(default_factory=dict)
     watcher: FlowWatcher | None = None
+    #: Told to stop (SIGTERM): /healthz says so, so that a load balancer sends new calls
+    #: elsewhere while the calls this process holds finish.
+    draining: bool = False
 
     @classmethod
     def open(

@@ -13,11 +13,15 @@ STARTUP = 10.0
 TRIES = 5
 
 
-def start_redis(binary: str, *, own_session: bool = False) -> tuple[subprocess.Popen[bytes], int]:
-    """A redis-server answering PING, and its port (another port if one was taken meanwhile).
+def start_redis(
+    binary: str, *, own_session: bool = False, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A redis-server answering PING, and its port (another port if one was taken meanwhile,
+    unless `port` is given: a Redis started again where its clients look for it).
     `own_session` keeps a Ctrl-C meant for a server from stopping the Redis it still needs."""
-    for _ in range(TRIES):
-        port = free_port()
+    wanted = port
+    for _ in range(TRIES if wanted is None else 1):
+        port = wanted or free_port()
         process = subprocess.Popen(
             [
                 binary,
@@ -40,6 +44,8 @@ def start_redis(binary: str, *, own_session: bool = False) -> tuple[subprocess.P
                 return process, port
             time.sleep(0.01)
         stop(process)
+    if wanted is not None:
+        raise RuntimeError(f"redis-server did not start on port {wanted}")
     raise RuntimeError(f"redis-server did not start on a free port (tried {TRIES})")
 
 

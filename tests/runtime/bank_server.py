@@ -39,6 +39,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: The client's port: which process asked, for a test that must find it.
+    port: int = 0
 
 
 @dataclass
@@ -169,7 +171,8 @@ def start_bank(ssl_context: ssl.SSLContext | None = None) -> Bank:
     class Handler(BaseHTTPRequestHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            seen = Seen(self.command, self.path, dict(self.headers), self.rfile.read(length))
+            body = self.rfile.read(length)
+            seen = Seen(self.command, self.path, dict(self.headers), body, self.client_address[1])
             with bank.lock:
                 bank.requests.append(seen)
             route = routes.get(urlsplit(self.path).path)
