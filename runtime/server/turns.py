@@ -23,7 +23,7 @@ from runtime.server import twiml
 from runtime.server.metrics import METRICS
 from runtime.server.service import Service
 from runtime.session import Session
-from runtime.store.replies import Reply
+from runtime.store.replies import LEASE, Reply
 
 log = logging.getLogger("sce.voice")
 
@@ -64,7 +64,9 @@ def late(svc: Service, voice: twiml.Voice, flow: str, sid: str, asked: int, dead
     nothing from. A call over: its last answer if this is a retry of the request that got it,
     else `<Hangup/>`. A call going on: the answer that set its current wait, once the request
     that moved it has remembered it (waited for until `deadline`, on the monotonic clock; past
-    that, the answer is lost and the flow's error policy answers)."""
+    that, or once no process has run that request for LEASE seconds, the answer is lost and the
+    flow's error policy answers)."""
+    since = time.monotonic()
     try:
         while True:
             session = svc.calls.get(sid)
@@ -77,8 +79,12 @@ def late(svc: Service, voice: twiml.Voice, flow: str, sid: str, asked: int, dead
             if reply is not None and reply.then == session.asked:
                 METRICS.webhook_repeated()
                 return reply.text
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 why = f"no answer remembered for wait {session.asked}"
+                return failed(svc, voice, flow, sid, why)
+            if now - since >= LEASE and not svc.replies.alive(sid):
+                why = f"the request that set wait {session.asked} stopped without an answer"
                 return failed(svc, voice, flow, sid, why)
             time.sleep(POLL)
     except Exception:

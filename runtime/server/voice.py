@@ -199,15 +199,16 @@ _PARAMS = ("CallSid", "AccountSid", "From", "To", "Direction", "CallerName", "Fo
 def start(d: Delivery) -> VoiceResponse | str:
     svc, sid, form = d.service, d.hook.sid, d.hook.form
     try:
-        turn = svc.calls.start(
-            d.flow,
-            sid,
-            caller=form.get("From", ""),
-            called=form.get("To", ""),
-            params={k: form[k] for k in _PARAMS if k in form},
-        )
-        METRICS.call_started(turn.session)
-        return turns.remember(svc, d.voice, turn, START)
+        with svc.replies.running(sid):  # not around late(): it waits on another request
+            turn = svc.calls.start(
+                d.flow,
+                sid,
+                caller=form.get("From", ""),
+                called=form.get("To", ""),
+                params={k: form[k] for k in _PARAMS if k in form},
+            )
+            METRICS.call_started(turn.session)
+            return turns.remember(svc, d.voice, turn, START)
     except SessionExists:
         session = None
         with suppress(Exception):  # a store that fails now is late()'s to answer
@@ -397,12 +398,14 @@ def _continue(d: Delivery, make: Callable[[int, float], list[ev.Event]]) -> str:
             if session.asked != asked or not session.active:
                 return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
             try:
-                turn = turns.apply(svc, sid, make(asked, svc.calls.clock()), session)
+                with svc.replies.running(sid):  # not around late(): it waits on another request
+                    turn = turns.apply(svc, sid, make(asked, svc.calls.clock()), session)
+                    if turn is not None:
+                        return turns.remember(svc, d.voice, turn, asked)
             except SessionConflict:
                 continue  # another request moved the call meanwhile: look again
-            if turn is None:  # the call's wait takes no such answer: it waits on
-                return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
-            return turns.remember(svc, d.voice, turn, asked)
+            # No turn: the call's wait takes no such answer, and waits on.
+            return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
         return turns.late(svc, d.voice, d.flow, sid, asked, d.deadline)
     except UnknownCall:
         return turns.unknown(svc, d.voice, d.flow, sid)

@@ -6,8 +6,11 @@ new calls would find no flow and hear an apology. So every version kept for good
 of the current version and every deploy record is also written to a folder (beside the flows,
 `.deploys/`): the versions as files written once, the current versions as one JSON file
 replaced atomically under a lock, the log as lines appended and synced. A process that finds the
-store without a flow the folder says is live puts the versions, the current ones and the log
-back, and says so in its log, before it serves a call.
+store without a flow the folder says is live, or behind it (a snapshot or replica older than the
+last deploys: the newest deploy the folder keeps of a flow is missing from the store's log), puts
+the versions, the current ones and the missing log records back, and says so in its log, before
+it serves a call. A store ahead of the folder (a deploy elsewhere, between its two writes) is
+left alone.
 
 The folder must be shared by the processes sharing the store (one machine's workers, or a
 shared disk); drafts staged for test calls (`ttl`) are not kept, as they are not deployed.
@@ -136,7 +139,7 @@ class DurableDeploys:
     def current(self) -> dict[str, str]:
         """The store's current versions; a store that lost some is given them back first."""
         found = self.inner.current()
-        if any(flow not in found for flow in self.kept_current()):
+        if any(found.get(flow) != version for flow, version in self.kept_current().items()):
             self.restore()
             found = self.inner.current()
         return found
@@ -175,14 +178,17 @@ class DurableDeploys:
     # -- putting back what the store lost -----------------------------------------------------
 
     def restore(self) -> list[tuple[str, str]]:
-        """Put back, into a store that lost them, the live versions the folder keeps (and the
-        deploy log, when the store has none): (flow, version) of each flow put back."""
+        """Put back, into a store that lost them or is behind, the live versions the folder keeps
+        and the deploy records the store lacks: (flow, version) of each flow put back."""
         with self._locked():
             kept = self.kept_current()
             found = self.inner.current()
+            kept_log = self._kept_log()
             restored = []
             for flow, version in sorted(kept.items()):
-                if flow in found:
+                if found.get(flow) == version or (
+                    flow in found and not self._behind(flow, kept_log)
+                ):
                     continue
                 text = self.get_version(version)
                 if text is None:
@@ -193,17 +199,32 @@ class DurableDeploys:
                 self.inner.set_current(flow, version)
                 restored.append((flow, version))
             records = 0
-            if kept and not self.inner.log(limit=1):
-                for record in self._kept_log()[-LOG_RESTORED:]:
-                    self.inner.append_log(record)
-                    records += 1
+            for record in self._missing(kept_log) if kept else []:
+                self.inner.append_log(record)
+                records += 1
         if restored or records:
             shown = ", ".join(f"{flow} {version[:12]}" for flow, version in restored) or "none"
             log.warning(
-                "the deploy store had lost the deployed state: restored from %s the live "
+                "the deploy store had lost or fallen behind the deployed state: restored from %s the live "
                 "versions (%s) and %d deploy records",
                 self.folder,
                 shown,
                 records,
             )
         return restored
+
+    def _behind(self, flow: str, kept_log: list[dict[str, object]]) -> bool:
+        """Whether the store missed the newest deploy of `flow` the folder keeps."""
+        newest = next((r for r in reversed(kept_log) if r.get("flow") == flow), None)
+        return newest is not None and newest not in self.inner.log(flow, limit=LOG_RESTORED)
+
+    def _missing(self, kept_log: list[dict[str, object]]) -> list[dict[str, object]]:
+        """The kept records newer than the store's newest (all of them when it has none), oldest
+        first; none when the store's newest is not kept (the folder is the one behind)."""
+        newest = self.inner.log(limit=1)
+        if not newest:
+            return kept_log[-LOG_RESTORED:]
+        for at in range(len(kept_log) - 1, -1, -1):
+            if kept_log[at] == newest[0]:
+                return kept_log[at + 1 :]
+        return []

@@ -20,6 +20,7 @@ from tests.runtime.server.fixtures import open_service
 from tests.runtime.server.phone import API_TOKEN, Phone
 
 WELCOME = "Welcome to the Example hotline."
+NEW = "Welcome to the renewed hotline."
 
 
 def flush(url: str) -> None:
@@ -94,5 +95,49 @@ def test_health_is_503_while_a_live_flow_cannot_be_served_here(
         health = client.get("/healthz")
         assert health.status_code == 503
         assert "hotline" in health.get_json()["errors"][0]["message"]
+    finally:
+        first.close()
+
+
+def test_a_store_put_back_to_an_older_snapshot_gets_the_later_deploys_back(
+    server_config: RuntimeConfig,
+    flows_dir: Path,
+    redis_clean: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failover to a replica that was behind, or a restart from an old RDB snapshot: Redis
+    has a live hotline, but not the one deployed last."""
+    config = replace(server_config, store=redis_clean)
+    first = open_service(config, flows_dir)
+    try:
+        client = create_app(service=first).test_client()
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+        raw = redis.Redis.from_url(redis_clean)
+        snapshot = {key: raw.dump(key) for key in raw.keys("*")}
+        renewed = (flows_dir / "hotline.flow").read_text(encoding="utf-8").replace(WELCOME, NEW)
+        body = {"text": renewed, "format": "flow", "path": "hotline.flow", "who": "ops"}
+        assert client.post("/api/deploys", json=body, headers=headers).status_code == 200
+        live = first.registry.current_versions()
+        before = client.get("/api/deploys", headers=headers).get_json()["deploys"]
+
+        raw.flushall()
+        for key, value in snapshot.items():
+            raw.restore(key, 0, value)
+        raw.close()
+
+        with caplog.at_level(logging.WARNING, logger="sce.deploy"):
+            second = open_service(config, flows_dir)  # a worker started on the old snapshot
+        try:
+            assert second.registry.current_versions() == live
+            assert "fallen behind" in caplog.text and "hotline" in caplog.text
+            fresh = create_app(service=second).test_client()
+            _, answer = Phone(fresh).call("hotline")
+            assert NEW in answer.said
+            assert fresh.get("/api/deploys", headers=headers).get_json()["deploys"] == before
+        finally:
+            second.close()
+        # The process that was running all along serves the later version too.
+        assert client.get("/healthz").status_code == 200
+        assert first.registry.current_versions() == live
     finally:
         first.close()
