@@ -14,11 +14,18 @@ TRIES = 5
 
 
 def start_redis(
-    binary: str, *, own_session: bool = False, port: int | None = None
+    binary: str,
+    *,
+    own_session: bool = False,
+    port: int | None = None,
+    keep_in: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """A redis-server answering PING, and its port (another port if one was taken meanwhile,
     unless `port` is given: a Redis started again where its clients look for it).
-    `own_session` keeps a Ctrl-C meant for a server from stopping the Redis it still needs."""
+    `own_session` keeps a Ctrl-C meant for a server from stopping the Redis it still needs.
+    `keep_in` (a folder) makes it keep its data there in an append-only file, synced at every
+    write, as production Redis would: started again on that folder, it has its data back."""
+    keep = ["--appendonly", "yes", "--appendfsync", "always", "--dir", keep_in] if keep_in else []
     wanted = port
     for _ in range(TRIES if wanted is None else 1):
         port = wanted or free_port()
@@ -31,8 +38,7 @@ def start_redis(
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
+                *(keep or ["--appendonly", "no"]),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -3,7 +3,7 @@
     with Rig.start(tmp_path) as rig:            # redis-server, a business system, sce serve
         sid, menu = rig.phone.call("hotline")    #   with 2 gunicorn workers on that Redis
         rig.kill(rig.workers()[0])               # SIGKILL, between requests
-        rig.redis.restart_empty()                # the same port, no data
+        rig.redis.restart()                      # the same port, no data (unless keep())
         with rig.redis.paused(): ...             # SIGSTOP ... SIGCONT
 
 `holder(port)` names the worker whose connection to the business system comes from `port`: the
@@ -18,7 +18,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -73,25 +73,69 @@ hangup bye {
 WORKERS = 2
 
 
-class Redis:
-    """A redis-server that keeps its port across restarts (saving nothing)."""
+@dataclass
+class Tally:
+    """What one fault cost: the calls in progress that went on, that ended with a spoken
+    apology, that were lost (an error, silence, no answer); new calls served after it; deploy
+    records and revisions missing after it."""
 
-    def __init__(self) -> None:
+    fault: str
+    went_on: int = 0
+    apologised: int = 0
+    lost: int = 0
+    new: int = 0
+    data_lost: int = 0
+    note: str = ""
+
+
+@dataclass
+class Report:
+    """The faults a test session tried, printed at its end (tests/faults/conftest.py)."""
+
+    tallies: list[Tally] = field(default_factory=list)
+
+    def fault(self, name: str) -> Tally:
+        self.tallies.append(Tally(name))
+        return self.tallies[-1]
+
+    def lines(self) -> list[str]:
+        head = f"{'fault':<66} {'went on':>7} {'apology':>7} {'lost':>4} {'new':>4} {'data':>4}"
+        rows = [
+            f"{t.fault:<66} {t.went_on:>7} {t.apologised:>7} {t.lost:>4} {t.new:>4} "
+            f"{t.data_lost:>4}" + (f"\n    {t.note}" if t.note else "")
+            for t in self.tallies
+        ]
+        return [head, *rows]
+
+
+class Redis:
+    """A redis-server that keeps its port across restarts, and its data in `folder`'s
+    append-only file while it is given one (`keep`)."""
+
+    def __init__(self, folder: Path) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail(INSTALL)
         self.binary = binary
+        self.folder = folder
+        self.keeping = False
         self.process, self.port = start_redis(binary)
+
+    def keep(self) -> None:
+        """From now on, keep the data on disk (restarted once to start so)."""
+        self.keeping = True
+        self.restart()
+
+    def restart(self) -> None:
+        """Killed (a crash, an OOM kill) and started again: with its data if it keeps it."""
+        self.process.kill()
+        self.process.wait()
+        keep_in = str(self.folder) if self.keeping else None
+        self.process, _ = start_redis(self.binary, port=self.port, keep_in=keep_in)
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def restart_empty(self) -> None:
-        """Killed (as a crash or an OOM kill would), and started again with nothing in it."""
-        self.process.kill()
-        self.process.wait()
-        self.process, _ = start_redis(self.binary, port=self.port)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -116,7 +160,8 @@ class Rig:
     @classmethod
     @contextmanager
     def start(cls, tmp_path: Path) -> Iterator[Rig]:
-        redis = Redis()
+        (tmp_path / "redis").mkdir()
+        redis = Redis(tmp_path / "redis")
         bank = start_bank()
         flows = tmp_path / "flows"
         flows.mkdir()
