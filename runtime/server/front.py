@@ -37,6 +37,8 @@ HEADER_SECONDS = 10.0
 #: A body must arrive within this, plus a second for each BODY_RATE bytes received.
 BODY_SECONDS = 10.0
 BODY_RATE = 64 * 1024
+#: Why a request is cut off before the app sees it (the label of sce_requests_cut_off_total).
+CUT_OFF = ("head-late", "body-late", "too-large", "too-many-connections")
 #: Files are written to the client in pieces of this size, from the loop.
 FILE_CHUNK = 64 * 1024
 
@@ -49,7 +51,8 @@ class Front:
     """An ASGI app that serves the WSGI app `wsgi` from a pool of `threads` threads.
 
     `limit(path)` is the largest body the route at `path` takes: a larger one is refused with
-    413 before it is read. `on_drain` is called once when the worker is told to stop.
+    413 before it is read. `on_drain` is called once when the worker is told to stop;
+    `on_cut_off(reason)` for each request cut off before the app saw it (CUT_OFF's reasons).
     """
 
     def __init__(
@@ -59,14 +62,20 @@ class Front:
         threads: int,
         limit: Callable[[str], int],
         on_drain: Callable[[], None] | None = None,
+        on_cut_off: Callable[[str], None] | None = None,
         multiprocess: bool = False,
     ) -> None:
         self.wsgi = wsgi
         self.limit = limit
         self.on_drain = on_drain
+        self.on_cut_off = on_cut_off
         self.multiprocess = multiprocess
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sce-request")
         self.draining = False
+
+    def cut_off(self, reason: str) -> None:
+        if self.on_cut_off is not None:
+            self.on_cut_off(reason)
 
     def drain(self) -> None:
         if not self.draining:
@@ -98,11 +107,12 @@ class Front:
         limit = self.limit(path)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, 413, f"the body is larger than this route takes ({limit} bytes)")
-            return
-        body = await _read_body(receive, limit)
+            body: bytes | _Refused = _too_large(limit)
+        else:
+            body = await _read_body(receive, limit)
         if isinstance(body, _Refused):
             if body.status:
+                self.cut_off(body.reason)
                 await _refuse(send, body.status, body.message)
             return
         environ = self._environ(scope, body)
@@ -170,8 +180,12 @@ class Front:
 
 
 class _Refused:
-    def __init__(self, status: int, message: str) -> None:
-        self.status, self.message = status, message
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        self.status, self.reason, self.message = status, reason, message
+
+
+def _too_large(limit: int) -> _Refused:
+    return _Refused(413, "too-large", f"the body is larger than this route takes ({limit} bytes)")
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | _Refused:
@@ -186,13 +200,13 @@ async def _read_body(receive: Receive, limit: int) -> bytes | _Refused:
         try:
             message = await asyncio.wait_for(receive(), timeout=max(left, 0.0))
         except TimeoutError:
-            return _Refused(408, "the request body did not arrive in time")
+            return _Refused(408, "body-late", "the request body did not arrive in time")
         if message["type"] == "http.disconnect":
-            return _Refused(0, "")
+            return _Refused(0, "", "")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            return _Refused(413, f"the body is larger than this route takes ({limit} bytes)")
+            return _too_large(limit)
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts)
@@ -294,6 +308,7 @@ class _Protocol(ASGIProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)
         if self.worker.nr_conns > self.worker.worker_connections:
+            self.app.cut_off("too-many-connections")
             self._send_error_response(503, "too many connections; try again")
             self._close_transport()
             return
@@ -306,6 +321,7 @@ class _Protocol(ASGIProtocol):
     def _head_late(self) -> None:
         self._head_timer = None
         if self._current_request is None and not self._closed:
+            self.app.cut_off("head-late")
             self._send_error_response(408, "the request head did not arrive in time")
             self._close_transport()
             if self._request_ready is not None:

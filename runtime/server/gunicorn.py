@@ -89,6 +89,7 @@ def build_app(config: RuntimeConfig, options: Options) -> Front:
     from runtime.scripts.load import load_stubs
     from runtime.server.app import MAX_API_BYTES, create_app
     from runtime.server.front import Front
+    from runtime.server.metrics import METRICS
     from runtime.server.service import Service
     from runtime.server.voice import PREFIX
     from runtime.server.webhook import MAX_BYTES as WEBHOOK_BYTES
@@ -114,6 +115,7 @@ def build_app(config: RuntimeConfig, options: Options) -> Front:
         threads=options.threads,
         limit=limit,
         on_drain=drain,
+        on_cut_off=METRICS.request_cut_off,
         multiprocess=options.workers > 1,
     )
 

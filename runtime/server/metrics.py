@@ -73,6 +73,13 @@ class Metrics:
             "Retried or late webhooks answered with the answer given before.",
             registry=r,
         )
+        self._cut_off = Counter(
+            "sce_requests_cut_off",
+            "Requests cut off before the app saw them (head or body too slow, body too large, "
+            "too many connections).",
+            ["reason"],
+            registry=r,
+        )
         self._deploys = Counter("sce_deploys", "Deploys, per result.", ["result"], registry=r)
         self._errors = Counter("sce_errors", "Errors, per kind.", ["kind"], registry=r)
 
@@ -93,6 +100,9 @@ class Metrics:
 
     def webhook_repeated(self) -> None:
         self._repeated.inc()
+
+    def request_cut_off(self, reason: str) -> None:
+        self._cut_off.labels(reason).inc()
 
     def deployed(self, result: DeployResult) -> None:
         self._deploys.labels(result.result).inc()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from runtime.server.front import BODY_SECONDS, HEADER_SECONDS
+from runtime.server.front import BODY_SECONDS, CUT_OFF, HEADER_SECONDS
 from tests.runtime.server.fixtures import FLOWS
 from tests.runtime.server.phone import API_TOKEN, TWILIO_TOKEN, Phone, sign
 from tests.runtime.server.running import Running, sce_serve
@@ -153,6 +154,12 @@ def test_500_slow_and_stalled_connections_do_not_delay_a_single_webhook(running:
             answer = _answer(sock)
             assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
             assert b"did not arrive in time" in answer
+
+    # An operator sees them in /metrics, summed over the workers.
+    metrics = requests.get(running.url + "metrics", timeout=5).text
+    cut_off = dict(re.findall(r'sce_requests_cut_off_total\{reason="([a-z-]+)"\} (\S+)', metrics))
+    assert set(cut_off) <= set(CUT_OFF)
+    assert float(cut_off["head-late"]) >= 2 * EACH and float(cut_off["body-late"]) >= 2 * EACH
 
 
 def test_a_body_larger_than_a_webhook_takes_is_refused_before_it_is_read(
