@@ -5,6 +5,7 @@ its deadline has passed."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from runtime.server.front import BODY_SECONDS, CUT_OFF, HEADER_SECONDS
+from runtime.server.front import BODY_SECONDS, CUT_OFF, HEADER_SECONDS, Front
 from tests.runtime.server.fixtures import FLOWS
 from tests.runtime.server.phone import API_TOKEN, TWILIO_TOKEN, Phone, sign
 from tests.runtime.server.running import Running, sce_serve
@@ -228,3 +229,61 @@ def test_a_worker_told_to_stop_says_so_on_healthz_and_a_new_one_takes_over(
         time.sleep(0.05)
     assert first.headers["X-Served-By"] not in served
     assert len(served) == 2, "two workers answer again"
+
+
+def test_the_app_sees_the_request_as_a_wsgi_server_would_give_it() -> None:
+    """PEP 3333 strings (bytes as latin-1, the path decoded, the request line as sent), the
+    body's real length, repeated headers joined, cookies with '; '."""
+    seen: dict[str, object] = {}
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        seen.update(environ)
+        seen["body"] = environ["wsgi.input"].read()  # type: ignore[attr-defined]
+        start_response("201 Created", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        return [b"made"]
+
+    front = Front(app, threads=1, limit=lambda _path: 100)
+    raw_path = b"/api/flows/%E4%B8%AD%2Fx"
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/flows/中/x",
+        "raw_path": raw_path,
+        "query_string": b"a=1&b=%20",
+        "headers": [
+            (b"host", b"ivr.example.com"),
+            (b"x-seen", b"one"),
+            (b"x-seen", b"two"),
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=2"),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "server": ("127.0.0.1", 8000),
+        "client": ("10.0.0.7", 50000),
+        "scheme": "https",
+        "root_path": "",
+        "http_version": "1.1",
+    }
+    parts = [b"Call", b"Sid=CA1"]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        chunk = parts.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(parts)}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(front(scope, receive, send))
+    assert sent[0]["status"] == 201 and sent[1]["body"] == b"made"
+    assert seen["PATH_INFO"] == "/api/flows/中/x".encode().decode("latin-1")
+    assert seen["RAW_URI"] == "/api/flows/%E4%B8%AD%2Fx?a=1&b=%20"
+    assert seen["QUERY_STRING"] == "a=1&b=%20"
+    assert (seen["CONTENT_LENGTH"], seen["body"]) == ("11", b"CallSid=CA1")
+    assert seen["HTTP_X_SEEN"] == "one,two" and seen["HTTP_COOKIE"] == "a=1; b=2"
+    assert (seen["wsgi.url_scheme"], seen["REMOTE_ADDR"]) == ("https", "10.0.0.7")
+
+    parts[:] = [b"x" * 101]
+    sent.clear()
+    asyncio.run(front(scope, receive, send))
+    assert sent[0]["status"] == 413, "a body over the route's limit never reaches the app"
