@@ -107,3 +107,8 @@ class PromptNotFound(PromptError, LookupError):
 
 class SynthesisFailed(PromptError):
     """Text-to-speech gave no audio (no engine for the language, the network down, a timeout)."""
+
+
+class StudioImportError(SceError):
+    """A Twilio Studio export that cannot be imported: malformed (the message names the widget
+    or the JSON pointer), or a flow with nothing a call does (messaging only)."""

@@ -218,10 +218,8 @@ def _finish(loaded: LoadedFlow, data: object) -> LoadedFlow:
 TWILIO_STUDIO = (
     "this is a Twilio Studio flow definition ('states', 'initial_state'), not an sce flow: sce "
     "reads its own flow format, an object with 'flow', 'start' and 'nodes' (see "
-    "sce/schema/flow.schema.json). There is no importer for Studio flows yet (one is planned): "
-    "rebuild the flow in sce's format, a node for each widget (say-play as play, "
-    "gather-input-on-call as menu or collect, split-based-on as branch, connect-call-to or "
-    "send-to-flex as transfer)"
+    "sce/schema/flow.schema.json). Import it: sce import twilio-studio FILE (or the designer's "
+    "'Import from Twilio Studio'), which writes the flow and a report of every widget"
 )
 
 

@@ -492,7 +492,7 @@ def test_lint_and_convert_tell_a_twilio_studio_export_for_what_it_is(project: Pa
     assert linted.exit_code == 1 and linted.stdout.startswith(said)
     converted = run("convert", studio, "--to", "flow")
     assert converted.exit_code == 1 and converted.stderr.startswith(said)
-    assert "no importer for Studio flows yet" in converted.stderr
+    assert "sce import twilio-studio" in converted.stderr
 
 
 # -- compile ----------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_a_twilio_studio_export_gets_one_message_that_says_what_to_do() -> None:
     assert (d.code, d.pointer, d.line) == ("SCE002", "", 1)
     assert d.message.startswith("this is a Twilio Studio flow definition")
     assert "sce reads its own flow format" in d.message
-    assert "no importer for Studio flows yet" in d.message and "rebuild" in d.message
+    assert "sce import twilio-studio FILE" in d.message
 
 
 @pytest.mark.skipif(

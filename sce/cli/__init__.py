@@ -1,8 +1,8 @@
 """The `sce` command line: lint, fmt, convert, compile, graph, rules, call (the simulator),
 deploy (into the folder a runtime watches, or through a server's API), serve (the runtime
 server), webhook (one of a call's webhooks, signed as Twilio signs it, sent to a server),
-users (the server's people and API tokens) and prompts (the prompt catalog: status, synth,
-import, export).
+users (the server's people and API tokens), prompts (the prompt catalog: status, synth,
+import, export) and import (Twilio Studio flows).
 One module per command or family of commands; what they share is in `sce.cli.common`.
 
 Exit codes are `report.ExitCode`: 0 clean, 1 findings (or a flow that does not load), 2 a usage,
@@ -16,7 +16,19 @@ from typing import NoReturn
 
 import click
 
-from sce.cli import call, compile, deploy, fmt, lint, prompts, rules, serve, users, webhook
+from sce.cli import (
+    call,
+    compile,
+    deploy,
+    fmt,
+    lint,
+    prompts,
+    rules,
+    serve,
+    studio,
+    users,
+    webhook,
+)
 from sce.cli.common import SceGroup
 from sce.report import ExitCode
 
@@ -41,6 +53,7 @@ for command in (
     webhook.webhook,
     users.users,
     prompts.prompts,
+    studio.import_group,
 ):
     cli.add_command(command)
 

@@ -205,6 +205,18 @@ def _contains(budget: Budget, haystack: str | list[object], needle: object) -> b
     return any(equal(item, needle, budget) for item in haystack)
 
 
+def _matches(budget: Budget, text: str, pattern: str) -> bool:
+    """On RE2 (`sce.patterns`): a pattern, even one from a caller's value, runs in linear time."""
+    from sce.errors import PatternError
+    from sce.patterns import compile_pattern
+
+    budget.chars(len(text) + len(pattern))
+    try:
+        return compile_pattern(pattern).search(text) is not None
+    except PatternError as e:
+        raise ExprEvalError(e.message) from None
+
+
 def _default(budget: Budget, value: object, fallback: object) -> object:
     return fallback if value is None or value == "" else value
 
@@ -293,6 +305,7 @@ FUNCTIONS: dict[str, Function] = dict(
         _fn("starts_with", (2, 2), ("string", "string"), "bool", _starts_with, "whether the text begins with the other text"),
         _fn("ends_with", (2, 2), ("string", "string"), "bool", _ends_with, "whether the text ends with the other text"),
         _fn("contains", (2, 2), ("string|list", "any"), "bool", _contains, "whether a text contains another text, or a list contains a value"),
+        _fn("matches", (2, 2), ("string", "string"), "bool", _matches, "whether the text holds a match of the regular expression (RE2: no look-around): matches(code, '^[0-9]{4}$')"),
         _fn("if", (3, 3), ("any", "any", "any"), "any", _choose, "then when the condition is true, else otherwise (both are computed): if(tier == 'vip', 10, 1)", _branches_type),
         _fn("default", (2, 2), ("any", "any"), "any", _default, "the value, or the fallback when the value is null or empty text", _same_or_any),
         _fn("substr", (2, 3), ("string", "number", "number"), "string", _substr, "part of a text from position start (0 is the first), optionally length characters"),

@@ -502,6 +502,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/import/twilio-studio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Twilio Studio export as a flow, with its import report (nothing is stored).
+         * @description Permission `write`: editor, deployer, admin.
+         *
+         *     The same conversion as `sce import twilio-studio`: every widget on a call's path comes
+         *     over; what has no equivalent is kept as a marked step and reported under the widget's
+         *     Studio name. The designer shows the report, then creates the flow with `POST /api/flows`.
+         *     At most 1 MiB (413 beyond).
+         */
+        post: operations["importTwilioStudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rules": {
         parameters: {
             query?: never;
@@ -880,6 +905,38 @@ export interface components {
             errors: (components["schemas"]["Diagnostic"] | {
                 message: string;
             })[];
+        };
+        StudioImportReport: {
+            source: string;
+            flow: string;
+            /** @enum {unknown} */
+            channel: "voice" | "mixed" | "subflow" | "rest";
+            /** @description Nothing approximated and nothing for a person to do. */
+            clean: boolean;
+            counts: {
+                mapped: number;
+                approximated: number;
+                marked: number;
+            };
+            widgets: {
+                studio_name: string;
+                studio_type: string;
+                node: string;
+                node_type: string;
+                /** @enum {unknown} */
+                how: "mapped" | "approximated" | "marked";
+            }[];
+            warnings: components["schemas"]["StudioImportNote"][];
+            attention: components["schemas"]["StudioImportNote"][];
+            info: components["schemas"]["StudioImportNote"][];
+            /** @description Hosts the flow calls (add them to http-allow). */
+            hosts: string[];
+        };
+        StudioImportNote: {
+            widget: string;
+            /** @enum {unknown} */
+            severity: "info" | "warning" | "attention";
+            message: string;
         };
         Diagnostic: {
             code: string;
@@ -2231,6 +2288,56 @@ export interface operations {
              * @description The text holds no flow document (a syntax error: each error has its line and
              *     column), or the DSL cannot hold the document as it is (`to: json` can).
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importTwilioStudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The export: a Studio flow definition, or the REST resource that wraps one. */
+                    text: string;
+                    /** @description Its file name (the flow id comes from it unless `flow` is given). */
+                    name?: string | null;
+                    flow?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The flow document, the import report and the flow's lint findings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                        flow: string;
+                        document: Record<string, never>;
+                        report: components["schemas"]["StudioImportReport"];
+                        diagnostics: components["schemas"]["Diagnostic"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            /** @description The export is not JSON, is malformed (the message names the widget or JSON pointer), or has no call side (messaging only). */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -49,3 +49,16 @@ export type PromptStatus = Schemas["PromptStatus"];
 export type Take = Schemas["Take"];
 export type TakeSource = Schemas["TakeSource"];
 export type TakeAdded = Schemas["TakeAdded"];
+
+// -- Twilio Studio import (StudioImportDialog) ---------------------------------------------------
+
+export type StudioImportReport = Schemas["StudioImportReport"];
+export type StudioImportNote = Schemas["StudioImportNote"];
+/** What POST /api/import/twilio-studio answers: the flow, its report and lint findings. */
+export type StudioImport = {
+  ok: true;
+  flow: string;
+  document: Record<string, unknown>;
+  report: StudioImportReport;
+  diagnostics: Diagnostic[];
+};

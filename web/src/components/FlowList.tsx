@@ -7,6 +7,7 @@ import type {
   Diagnostic,
   FlowListEntry,
   StoredFlow,
+  StudioImport,
 } from "../api/types";
 import {
   diagnosticsOf,
@@ -28,6 +29,7 @@ import { DiagnosticList } from "./DiagnosticList";
 import { DuplicateFlowDialog } from "./DuplicateFlowDialog";
 import { NewFlowDialog } from "./NewFlowDialog";
 import { PageHeader } from "./PageHeader";
+import { StudioImportDialog } from "./StudioImportDialog";
 
 interface Trouble {
   heading: string;
@@ -60,6 +62,7 @@ export function FlowList() {
   const [duplicating, setDuplicating] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<FlowListEntry | null>(null);
   const [importing, setImporting] = useState(false);
+  const [studio, setStudio] = useState<{ imported: StudioImport; name: string } | null>(null);
   const [trouble, setTrouble] = useState<Trouble | null>(null);
   // `me` is read so that a change of user or role shows at once.
   const writable = me !== null && can("write");
@@ -87,6 +90,32 @@ export function FlowList() {
         {readableTime(iso, i18n.language)}
       </time>
     );
+  }
+
+  /** A Twilio Studio export: the server converts it, the dialog shows the report. */
+  async function importStudio(event: ChangeEvent<HTMLInputElement>) {
+    const input = event.currentTarget;
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    setTrouble(null);
+    setImporting(true);
+    try {
+      const text = await file.text();
+      const imported = await post<StudioImport>("/api/import/twilio-studio", {
+        text,
+        name: file.name,
+      });
+      setStudio({ imported, name: file.name });
+    } catch (error) {
+      setTrouble({
+        heading: t("studioImport.failed", { name: file.name }),
+        message: headlineOf(error),
+        diagnostics: diagnosticsOf(error),
+      });
+    } finally {
+      setImporting(false);
+    }
   }
 
   async function importFile(event: ChangeEvent<HTMLInputElement>) {
@@ -239,6 +268,18 @@ export function FlowList() {
             onChange={(e) => void importFile(e)}
           />
         </label>
+        <label className={`file-button${!writable || importing ? " disabled" : ""}`}>
+          <span aria-hidden="true">{t("studioImport.button")}</span>
+          <input
+            type="file"
+            accept=".json"
+            aria-label={t("studioImport.label")}
+            className="visually-hidden"
+            disabled={!writable || importing}
+            aria-describedby={writable ? undefined : `${ids}-readonly`}
+            onChange={(e) => void importStudio(e)}
+          />
+        </label>
       </div>
       {!writable && (
         <p id={`${ids}-readonly`} className="readonly-note">
@@ -388,6 +429,13 @@ export function FlowList() {
       )}
 
       {creating && <NewFlowDialog onClose={() => setCreating(false)} />}
+      {studio && (
+        <StudioImportDialog
+          imported={studio.imported}
+          name={studio.name}
+          onClose={() => setStudio(null)}
+        />
+      )}
       {duplicating && (
         <DuplicateFlowDialog
           source={duplicating}
