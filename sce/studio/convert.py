@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from sce.errors import StudioImportError
+from sce.errors import PatternError, StudioImportError
+from sce.patterns import compile_pattern
 from sce.studio import liquid
 from sce.studio.names import ident, snake, unique, variable
 from sce.studio.report import Report, WidgetLine
@@ -543,6 +544,17 @@ class _Converter:
         raw = condition.get("value")
         value = "" if raw is None else str(raw)
         translated = conditions.get(kind)
+        if kind == "regex" and "{{" not in value:
+            try:
+                compile_pattern(value)
+            except PatternError as e:
+                self._note(
+                    w,
+                    "attention",
+                    f"the regex '{value}' cannot run here ({e.message}): "
+                    "this condition never matches until it is rewritten",
+                )
+                return "false"
         if translated is None:
             self._note(
                 w, "warning", f"the condition '{kind}' has no equivalent: it never matches here"
@@ -995,6 +1007,8 @@ def _quote(text: str) -> str:
 
 
 def _number(subject: str) -> str:
+    if re.fullmatch(r"'\s*-?\d+(\.\d+)?\s*'", subject):
+        return subject[1:-1].strip()
     return f"number(default(trim(text({subject})), '0'))"
 
 
