@@ -27,6 +27,7 @@ import { can, listFlows, say, useStore } from "../store";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { DiagnosticList } from "./DiagnosticList";
 import { DuplicateFlowDialog } from "./DuplicateFlowDialog";
+import { FileButton } from "./FileButton";
 import { NewFlowDialog } from "./NewFlowDialog";
 import { PageHeader } from "./PageHeader";
 import { StudioImportDialog } from "./StudioImportDialog";
@@ -254,32 +255,24 @@ export function FlowList() {
         >
           {t("flowList.new")}
         </button>
-        <label className={`file-button${!writable || importing ? " disabled" : ""}`}>
-          <span aria-hidden="true">
-            {importing ? t("importFlow.busy") : t("importFlow.button")}
-          </span>
-          <input
-            type="file"
-            accept=".json,.flow"
-            aria-label={t("importFlow.label")}
-            className="visually-hidden"
-            disabled={!writable || importing}
-            aria-describedby={writable ? undefined : `${ids}-readonly`}
-            onChange={(e) => void importFile(e)}
-          />
-        </label>
-        <label className={`file-button${!writable || importing ? " disabled" : ""}`}>
-          <span aria-hidden="true">{t("studioImport.button")}</span>
-          <input
-            type="file"
-            accept=".json"
-            aria-label={t("studioImport.label")}
-            className="visually-hidden"
-            disabled={!writable || importing}
-            aria-describedby={writable ? undefined : `${ids}-readonly`}
-            onChange={(e) => void importStudio(e)}
-          />
-        </label>
+        <FileButton
+          label={t("importFlow.label")}
+          accept=".json,.flow"
+          disabled={!writable || importing}
+          describedBy={writable ? undefined : `${ids}-readonly`}
+          onChange={(e) => void importFile(e)}
+        >
+          {importing ? t("importFlow.busy") : t("importFlow.button")}
+        </FileButton>
+        <FileButton
+          label={t("studioImport.label")}
+          accept=".json"
+          disabled={!writable || importing}
+          describedBy={writable ? undefined : `${ids}-readonly`}
+          onChange={(e) => void importStudio(e)}
+        >
+          {t("studioImport.button")}
+        </FileButton>
       </div>
       {!writable && (
         <p id={`${ids}-readonly`} className="readonly-note">

@@ -11,6 +11,7 @@ import {
 import { useTranslation } from "react-i18next";
 import { recordingName, seconds } from "../studio";
 import { markUnsaved, uploadTake, useStudio } from "../studioStore";
+import { FileButton } from "./FileButton";
 import { LevelMeter } from "./LevelMeter";
 import { trimmedTake, useRecording } from "./useRecording";
 import { type Trim, Waveform } from "./Waveform";
@@ -173,21 +174,16 @@ export function Recorder({
           {!compact && (
             <>
               <span className="muted small">{t("studio.recorder.or")}</span>
-              <label className={`file-button${locked ? " disabled" : ""}`}>
-                <span aria-hidden="true">
-                  {busy === "upload" && <span className="spinner" aria-hidden="true" />}
-                  {busy === "upload" ? t("studio.recorder.uploading") : t("studio.recorder.upload")}
-                </span>
-                <input
-                  type="file"
-                  accept="audio/*"
-                  aria-label={t("studio.recorder.upload")}
-                  aria-describedby={`${ids}-formats`}
-                  className="visually-hidden"
-                  disabled={locked}
-                  onChange={(e) => void uploadFile(e)}
-                />
-              </label>
+              <FileButton
+                label={t("studio.recorder.upload")}
+                accept="audio/*"
+                disabled={locked}
+                describedBy={`${ids}-formats`}
+                onChange={(e) => void uploadFile(e)}
+              >
+                {busy === "upload" && <span className="spinner" aria-hidden="true" />}
+                {busy === "upload" ? t("studio.recorder.uploading") : t("studio.recorder.upload")}
+              </FileButton>
               <span id={`${ids}-formats`} className="muted small">
                 {t("studio.recorder.formats")}
               </span>
