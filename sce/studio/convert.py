@@ -27,7 +27,7 @@ from sce.studio import liquid
 from sce.studio.names import ident, snake, unique, variable
 from sce.studio.report import Report, WidgetLine
 
-#: Widget types that exist in Studio, each with how it is imported ("" = not on calls).
+#: The widget types Studio has (one of another type is a malformed export).
 KNOWN = frozenset(
     {
         "trigger",
