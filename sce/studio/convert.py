@@ -238,6 +238,11 @@ class _Converter:
                 widget.id = unique(ident(widget.name), self.state.taken)
         self.languages = self._languages()
         self._find_speech_read()
+        for widget in widgets.values():  # known as text before any split reads them
+            if widget.type == "gather-input-on-call":
+                self.state.variables[f"{widget.id}_digits"[:64]] = _Variable()
+                if widget.id in self.state.speech_read:
+                    self.state.variables[f"{widget.id}_speech"[:64]] = _Variable()
         for widget in widgets.values():
             if widget.type != "trigger":
                 self._convert(widget)
@@ -466,8 +471,8 @@ class _Converter:
                     "cases": [{"when": "last_speech != ''", "next": self._speech_next(w, speech)}],
                     "default": self._to(keypress),
                 },
-                dx=0,
-                dy=120,
+                dx=40,
+                dy=170,
             )
         body["next"] = after
         if w.exits.get("timeout") == w.name:
@@ -498,8 +503,8 @@ class _Converter:
                 "assign": {f"{w.id}_speech"[:64]: "last_speech"},
                 "next": self._to(speech),
             },
-            dx=160,
-            dy=240,
+            dx=260,
+            dy=300,
         )
         return saved
 
@@ -560,6 +565,11 @@ class _Converter:
                 w, "warning", f"the condition '{kind}' has no equivalent: it never matches here"
             )
             return "false"
+        keyed = _keyed(subject, value) if subject.endswith("_digits") else None
+        if keyed is not None and kind in ("equal_to", "not_equal_to", "matches_any_of"):
+            # Keys pressed have no case and no spaces: the plain comparison says the same.
+            op = {"equal_to": "==", "not_equal_to": "!="}.get(kind)
+            return f"{subject} {op} {_quote(keyed[0])}" if op else f"{subject} in {keyed}"
         return translated(subject, self._value(w, value))
 
     def _value(self, w: Widget, value: str) -> str:
@@ -886,7 +896,7 @@ class _Converter:
                 "language": self.spoken[node_id],
                 "next": node_id,
                 "ui": {
-                    k: v - 60 if k == "y" and isinstance(v, float) else v
+                    k: v - 110 if k == "y" and isinstance(v, float) else v
                     for k, v in ui.items()
                     if k in ("x", "y")
                 },
@@ -1033,6 +1043,14 @@ def _regex(subject: str, value: str) -> str:
     if value.startswith("'"):
         return f"matches(trim(text({subject})), {_quote('(?i)^(?:' + _unquote(value) + ')$')})"
     return f"matches(trim(text({subject})), '(?i)^(?:' + text({value}) + ')$')"
+
+
+def _keyed(subject: str, value: str) -> list[str] | None:
+    """The keys a condition on a gather's digits compares with, when they are only keys."""
+    keys = [k.strip() for k in value.split(",")]
+    if re.fullmatch(r"[A-Za-z_]\w*", subject) and all(re.fullmatch(r"[0-9*#]+", k) for k in keys):
+        return keys
+    return None
 
 
 def _unquote(value: str) -> str:
