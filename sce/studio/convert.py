@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from sce.errors import PatternError, StudioImportError
 from sce.patterns import compile_pattern
 from sce.studio import liquid
+from sce.studio.conditions import conditions, keyed, quote, unquote
 from sce.studio.names import ident, snake, unique, variable
 from sce.studio.report import Report, WidgetLine
 
@@ -565,16 +566,16 @@ class _Converter:
                 w, "warning", f"the condition '{kind}' has no equivalent: it never matches here"
             )
             return "false"
-        keyed = _keyed(subject, value) if subject.endswith("_digits") else None
-        if keyed is not None and kind in ("equal_to", "not_equal_to", "matches_any_of"):
+        keys = keyed(subject, value) if subject.endswith("_digits") else None
+        if keys is not None and kind in ("equal_to", "not_equal_to", "matches_any_of"):
             # Keys pressed have no case and no spaces: the plain comparison says the same.
             op = {"equal_to": "==", "not_equal_to": "!="}.get(kind)
-            return f"{subject} {op} {_quote(keyed[0])}" if op else f"{subject} in {keyed}"
+            return f"{subject} {op} {quote(keys[0])}" if op else f"{subject} in {keys}"
         return translated(subject, self._value(w, value))
 
     def _value(self, w: Widget, value: str) -> str:
         """A condition's value: text, or an expression when it holds Liquid."""
-        return self._expression(w, value) if "{{" in value or "{%" in value else _quote(value)
+        return self._expression(w, value) if "{{" in value or "{%" in value else quote(value)
 
     def _set_variables(self, w: Widget) -> None:
         assign: dict[str, str] = {}
@@ -844,7 +845,7 @@ class _Converter:
             for name, expr in assign.items() if isinstance(assign, dict) else []:
                 values.setdefault(name, set()).add(str(expr))
         constant = {
-            name: _unquote(next(iter(found)))
+            name: unquote(next(iter(found)))
             for name, found in values.items()
             if len(found) == 1
             and re.fullmatch(r"'[A-Za-z0-9.:-]*'", next(iter(found)))
@@ -1009,75 +1010,6 @@ _TRIGGER: dict[tuple[str, ...], str] = {
     ("trigger", "call", "CallSid"): "call_id",
     ("flow", "channel", "address"): "caller",
     ("contact", "channel", "address"): "caller",
-}
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _number(subject: str) -> str:
-    if re.fullmatch(r"'\s*-?\d+(\.\d+)?\s*'", subject):
-        return subject[1:-1].strip()
-    return f"number(default(trim(text({subject})), '0'))"
-
-
-def _folded(value: str) -> str:
-    """A value as Studio compares it: case and the spaces around it do not count."""
-    if re.fullmatch(r"'(?:[^'\\]|\\.)*'", value):
-        return _quote(_unquote(value).strip().lower())
-    return f"lower(trim(text({value})))"
-
-
-def _any_of(subject: str, value: str, negate: bool = False) -> str:
-    if value.startswith("'"):
-        items = [p.strip().lower() for p in _unquote(value).split(",") if p.strip()]
-        listed = "[" + ", ".join(_quote(i) for i in items) + "]"
-        return f"{_folded(subject)} {'not in' if negate else 'in'} {listed}"
-    test = f"contains(split(replace({_folded(value)}, ' ', ''), ','), replace({_folded(subject)}, ' ', ''))"
-    return f"not {test}" if negate else test
-
-
-def _regex(subject: str, value: str) -> str:
-    """Studio's regex matches the whole value, ignoring case."""
-    if value.startswith("'"):
-        return f"matches(trim(text({subject})), {_quote('(?i)^(?:' + _unquote(value) + ')$')})"
-    return f"matches(trim(text({subject})), '(?i)^(?:' + text({value}) + ')$')"
-
-
-def _keyed(subject: str, value: str) -> list[str] | None:
-    """The keys a condition on a gather's digits compares with, when they are only keys."""
-    keys = [k.strip() for k in value.split(",")]
-    if re.fullmatch(r"[A-Za-z_]\w*", subject) and all(re.fullmatch(r"[0-9*#]+", k) for k in keys):
-        return keys
-    return None
-
-
-def _unquote(value: str) -> str:
-    return value[1:-1].replace("\\'", "'").replace("\\\\", "\\")
-
-
-#: Studio's split conditions (its "predicates") as our expressions over the tested value. As
-#: Studio documents them: text comparisons ignore case and the spaces around the values; less
-#: and greater than compare numbers; times (HH:MM) and dates (YYYY-MM-DD) compare in order.
-conditions: dict[str, Callable[[str, str], str]] = {
-    "equal_to": lambda s, v: f"{_folded(s)} == {_folded(v)}",
-    "not_equal_to": lambda s, v: f"{_folded(s)} != {_folded(v)}",
-    "contains": lambda s, v: f"contains({_folded(s)}, {_folded(v)})",
-    "does_not_contain": lambda s, v: f"not contains({_folded(s)}, {_folded(v)})",
-    "starts_with": lambda s, v: f"starts_with({_folded(s)}, {_folded(v)})",
-    "does_not_start_with": lambda s, v: f"not starts_with({_folded(s)}, {_folded(v)})",
-    "greater_than": lambda s, v: f"{_number(s)} > {_number(v)}",
-    "less_than": lambda s, v: f"{_number(s)} < {_number(v)}",
-    "is_blank": lambda s, v: f"trim(text({s})) == ''",
-    "is_not_blank": lambda s, v: f"trim(text({s})) != ''",
-    "matches_any_of": lambda s, v: _any_of(s, v),
-    "does_not_match_any_of": lambda s, v: _any_of(s, v, negate=True),
-    "regex": _regex,
-    "is_before_time": lambda s, v: f"trim(text({s})) < trim(text({v}))",
-    "is_after_time": lambda s, v: f"trim(text({s})) > trim(text({v}))",
-    "is_before_date": lambda s, v: f"trim(text({s})) < trim(text({v}))",
-    "is_after_date": lambda s, v: f"trim(text({s})) > trim(text({v}))",
 }
 
 

@@ -12,7 +12,7 @@ from sce.expr.interp import evaluate
 from sce.expr.parser import parse_expression
 from sce.expr.template import parse_template, render
 from sce.studio import liquid
-from sce.studio.convert import conditions
+from sce.studio.conditions import conditions
 
 #: The values our names stand for in these tests.
 NAMES = {
