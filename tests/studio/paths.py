@@ -42,10 +42,10 @@ CALLED = "+15550100000"
 #: What a caller who leaves a voicemail records.
 RECORDING = "https://recordings.example/voicemail.wav"
 RECORDING_SECONDS = 5.0
-#: The business systems' default answer: a success with an empty JSON object, so that an http
-#: node takes its `next` exit and the call goes on (`*` matches any method and URL).
+#: The business systems' default answer: a success with an empty JSON object, so that the call
+#: goes on past every http node (by its `next` exit, or by its `error` exit when it saves a field
+#: the empty reply lacks) and no fetch leaves the machine. `*` matches any method and URL.
 CATCH_ALL = HttpStub("*", 200, {})
-ERROR = Severity.ERROR
 
 #: Variables that record how the call got somewhere rather than where it is: two calls in the
 #: same state that differ only in these are the same call for the search, unless the flow reads
@@ -114,15 +114,17 @@ def deploy(
     deployed; the flow's id. AssertionError with the diagnostics when a deploy is refused."""
     sim = Simulator(http=http_stubs(http), at=at)
     loaded = load_path(flow_file)
-    files = [Path(flow_file)]
+    flows = [loaded]
     if loaded.flow is not None and any(isinstance(n, Subflow) for n in loaded.flow.nodes.values()):
         found, _ = collect_files([Path(flow_file).parent], Settings())
-        files = [Path(lf.path) for lf in needed([], found, [Path(flow_file)]).flows]
+        flows = needed([], found, [Path(flow_file)]).flows
     flow_id = ""
-    for path in reversed(files):  # the subflows first, the flow called last
-        result = sim.deploy(path)
-        errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.severity is ERROR]
-        assert result.ok, f"{path}: the deploy was refused: {errors}"
+    for flow in reversed(flows):  # the subflows first, the flow called last
+        result = sim.registry.deploy(flow, who="reach_an_end")
+        errors = [
+            f"{d.code} {d.message}" for d in result.diagnostics if d.severity is Severity.ERROR
+        ]
+        assert result.ok, f"{flow.path}: the deploy was refused: {errors}"
         flow_id = result.flow or ""
     return sim, flow_id
 
@@ -304,6 +306,12 @@ def _seq(value: object) -> list[Mapping[str, object]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, Sequence) else []
 
 
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, Sequence) else []
+
+
 def _map(value: object) -> Mapping[str, object]:
     return value if isinstance(value, Mapping) else {}
 
@@ -322,7 +330,7 @@ def candidates(facts: _Facts, call: SimulatedCall) -> list[Step]:
     words: list[str] = []
     if state is not None and state.type == "menu":
         keys = [str(c.get("key")) for c in _seq(state.params.get("choices")) if c.get("key")]
-        words = [str(w) for c in _seq(state.params.get("choices")) for w in c.get("speech") or ()]
+        words = [w for c in _seq(state.params.get("choices")) for w in _texts(c.get("speech"))]
     else:
         variable = str(state.params.get("variable")) if state is not None else ""
         least, most = wait.min_digits, max(wait.max_digits, wait.min_digits)
@@ -333,8 +341,9 @@ def candidates(facts: _Facts, call: SimulatedCall) -> list[Step]:
         if wait.speech:
             words = [w for w in facts.compared([variable, "last_speech"]) if _WORD.fullmatch(w)]
     steps = [Step("press", k) for k in dict.fromkeys(keys)] + [Step("silence")]
-    if wait.speech:
-        steps += [Step("say", w) for w in list(dict.fromkeys(words))[:_MAX_WORDS]]
+    if wait.speech:  # when nothing compares what is said, saying anything is a way on
+        said = list(dict.fromkeys(words))[:_MAX_WORDS] or ["yes"]
+        steps += [Step("say", w) for w in said]
     return steps
 
 

@@ -1,6 +1,7 @@
 """Real Twilio Studio flows brought over: every voice and mixed flow imports, lints with no
-errors, compiles, and a call generated from the imported flow (tests/studio/calls.py) reaches a
-hangup, a transfer or a voicemail; messaging-only flows are refused, saying so.
+errors, compiles, and a call generated from the imported flow (tests/studio/paths.py, with the
+business systems of tests/studio/replies.py) reaches a hangup, a transfer or a voicemail through
+its menus; messaging-only flows are refused, saying so.
 
 The flows whose licence allows it are in tests/data/twilio-studio (see its README) and run from
 any clone; the rest of the corpus is tried where the team's workspace has it beside the
@@ -15,8 +16,10 @@ import pytest
 
 from sce.errors import StudioImportError
 from sce.lint import Settings
+from sce.loader import load_path
 from sce.studio.files import import_text
-from tests.studio.calls import reach_an_end
+from tests.studio.paths import Reached, reach_an_end
+from tests.studio.replies import WORLDS, asks, stubs_for
 
 DATA = Path(__file__).parents[1] / "data" / "twilio-studio"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "twilio-studio"
@@ -51,9 +54,27 @@ def check(path: Path, tmp_path: Path) -> str:
     assert relinted.errors == [], [f"{d.code} {d.pointer} {d.message}" for d in relinted.errors]
     flow_file = tmp_path / f"{result.flow_id}.json"
     flow_file.write_text(result.text("json"), encoding="utf-8")
-    reached = reach_an_end(flow_file)
+    reached = through_its_menus(flow_file)
     assert reached.end in ("hangup", "transfer", "voicemail")
     return reached.end
+
+
+def through_its_menus(flow_file: Path) -> Reached:
+    """A generated call to an end, through one of the flow's menus when it has any, in the first
+    world of business-system answers that has one."""
+    flow = load_path(flow_file).flow
+    assert flow is not None
+    failures = []
+    for world in WORLDS:
+        try:
+            reached = reach_an_end(flow_file, http=stubs_for(flow, world), max_steps=12)
+        except AssertionError as e:
+            failures.append(str(e))
+            continue
+        if reached.steps or not asks(flow):
+            return reached
+        failures.append(f"world {world}: an end without a menu ({' > '.join(reached.path)})")
+    raise AssertionError("\n".join(failures[:3]))
 
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("*.json")), ids=lambda p: p.stem)
