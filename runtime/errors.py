@@ -48,3 +48,13 @@ class ScriptError(RuntimeFault):
 
 class Mismatch(RuntimeFault):
     """A caller step that does not fit what the call waits for (keys during a recording...)."""
+
+
+class SipError(RuntimeFault):
+    """A SIP message or its SDP that cannot be taken: `status` is the answer it gets (400 for
+    a malformed request, 488 for media we cannot speak), `reason` its phrase."""
+
+    def __init__(self, message: str, status: int = 400, reason: str = "Bad Request") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
