@@ -20,6 +20,7 @@ from sce import expr
 from sce.compiler.fields import BUILTINS, Text, texts, writes
 from sce.diagnostics import Diagnostic, Severity, escape_pointer
 from sce.errors import PatternError
+from sce.expr.ast import Literal, calls
 from sce.expr.typecheck import check_text
 from sce.expr.types import normalise_type
 from sce.model import Branch, Collect, Flow, Menu, Node, Schedule, Set, Transfer
@@ -172,6 +173,16 @@ def _check_text(a: Analysis, types: dict[str, str], nid: str, ptr: str, text: Te
     for node in checked.expressions():
         for name in expr.names(node):
             a.reads.setdefault(name, []).append(ptr)
+        for call in calls(node):  # a pattern written in the flow is checked as a collect's is
+            pattern = call.args[1] if call.name == "matches" and len(call.args) == 2 else None
+            if isinstance(pattern, Literal) and isinstance(pattern.value, str):
+                try:
+                    compile_pattern(pattern.value)
+                except PatternError as e:
+                    message = f"matches() in {_quote(source)}: {e.message}"
+                    a.diagnostics.append(
+                        Diagnostic(INVALID_PATTERN, message, pointer=ptr, node=nid)
+                    )
     for problem in checked.errors:
         a.diagnostics.append(
             Diagnostic(

@@ -189,6 +189,26 @@ class Index(Node):
     index: Node
 
 
+def calls(node: Node) -> list[Call]:
+    """Every function call in ``node``, outermost first."""
+    found: list[Call] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call):
+            found.append(n)
+            stack.extend(reversed(n.args))
+        elif isinstance(n, Unary):
+            stack.append(n.operand)
+        elif isinstance(n, Binary | Logical | Compare):
+            stack += [n.right, n.left]
+        elif isinstance(n, ListLit):
+            stack.extend(reversed(n.items))
+        elif isinstance(n, Index):
+            stack += [n.index, n.target]
+    return found
+
+
 def nesting(node: Node) -> int:
     """How deeply ``node`` nests, as the parser counts it (at most ``MAX_DEPTH`` for parsed text).
 

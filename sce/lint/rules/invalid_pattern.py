@@ -12,13 +12,17 @@ from sce.lint.rule import rule
 
 @rule(INVALID_PATTERN, "invalid-pattern", Severity.ERROR)
 def check(ctx: LintContext) -> Iterable[Diagnostic]:
-    """A `collect` node's digit rules cannot work: a bad `pattern`, or `min_digits` above `max_digits`.
+    """A pattern cannot work: a collect's bad `pattern` or `min_digits` above `max_digits`, or a
+    `matches()` pattern the runtime would refuse.
 
-    **What it does:** checks that a collect node's `pattern` is a valid regular expression and
-    that it does not ask for more digits at least (`min_digits`) than at most (`max_digits`).
+    **What it does:** checks that a collect node's `pattern`, and the pattern written in each
+    `matches(text, '...')`, is a regular expression that runs in linear time (no look-around, no
+    back-references), and that a collect does not ask for more digits at least (`min_digits`)
+    than at most (`max_digits`).
 
     **Why is this bad?** No caller could ever enter digits that pass: every attempt is refused
-    until the retries run out. The compiler refuses such a flow.
+    until the retries run out; a `matches()` the runtime refuses sends the call to the flow's
+    error policy. The compiler refuses such a flow.
 
     **Example:**
 
