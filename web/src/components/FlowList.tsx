@@ -93,11 +93,18 @@ export function FlowList() {
     );
   }
 
-  /** A Twilio Studio export: the server converts it, the dialog shows the report. */
-  async function importStudio(event: ChangeEvent<HTMLInputElement>) {
+  /** The file picked in `event`'s input, which is emptied so that the same file can be
+   * picked again. */
+  function picked(event: ChangeEvent<HTMLInputElement>): File | undefined {
     const input = event.currentTarget;
     const file = input.files?.[0];
     input.value = "";
+    return file;
+  }
+
+  /** A Twilio Studio export: the server converts it, the dialog shows the report. */
+  async function importStudio(event: ChangeEvent<HTMLInputElement>) {
+    const file = picked(event);
     if (!file) return;
     setTrouble(null);
     setImporting(true);
@@ -120,9 +127,7 @@ export function FlowList() {
   }
 
   async function importFile(event: ChangeEvent<HTMLInputElement>) {
-    const input = event.currentTarget;
-    const file = input.files?.[0];
-    input.value = "";
+    const file = picked(event);
     if (!file) return;
     setTrouble(null);
     setImporting(true);
