@@ -85,6 +85,10 @@ class RuntimeConfig:
     #: The users file, and the audit log's file (with the in-memory store).
     users: str = ".sce/users.json"
     audit: str = ".sce/audit.jsonl"
+    #: Where SIP calls answer (HOST:PORT, UDP); none: no SIP (`sce serve --sip` sets it).
+    sip: str | None = None
+    #: Where the messages callers leave on SIP calls are kept (voicemail), one folder per call.
+    recordings: str = ".sce/recordings"
     session_idle: float = 4 * 3600.0
     session_lifetime: float = 24 * 3600.0
     origin: str | None = field(default=None, compare=False)
@@ -107,6 +111,8 @@ _ENV = {
     "SCE_TRUST_FORWARDED": "trust_forwarded",
     "SCE_USERS": "users",
     "SCE_AUDIT": "audit",
+    "SCE_SIP": "sip",
+    "SCE_RECORDINGS": "recordings",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

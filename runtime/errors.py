@@ -58,3 +58,5 @@ class SipError(RuntimeFault):
         super().__init__(message)
         self.status = status
         self.reason = reason
+        #: What was read of the message before it failed (its headers), when they were read.
+        self.partial: object = None

@@ -61,6 +61,10 @@ def check(config: RuntimeConfig, options: Options) -> None:
             "in-memory sessions live in one process: use --workers 1, or --redis URL to share "
             "calls between workers"
         )
+    if config.sip:
+        from runtime.sip.run import parse_address
+
+        parse_address(config.sip)
     if not config.verify_signatures and not (loopback(options.host) or options.insecure_dev):
         raise RuntimeFault(
             f"signature checks are off (verify-signatures = false, or SCE_VERIFY_SIGNATURES), "
@@ -106,6 +110,12 @@ def build_app(config: RuntimeConfig, options: Options) -> Front:
         """The largest body a route takes: a webhook's, or an upload's (the API's others are
         held to less by Flask)."""
         return WEBHOOK_BYTES if path.startswith(PREFIX) else max(MAX_API_BYTES, audio_limit)
+
+    if config.sip:
+        from runtime.sip.run import SipAdapter, parse_address
+
+        service.sip = SipAdapter(service, parse_address(config.sip), threads=options.threads)
+        service.sip.start()
 
     def drain() -> None:
         service.draining = True

@@ -50,6 +50,7 @@ def healthz() -> Response:
             "flows": svc.registry.current_versions(),
             "signatures": svc.config.verify_signatures,
             "warnings": warnings,
+            **({"sip": svc.sip.status()} if svc.sip is not None else {}),
         }
     )
 

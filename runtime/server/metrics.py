@@ -80,6 +80,18 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self._sip_responses = Counter(
+            "sce_sip_responses",
+            "SIP responses sent, per request method and status.",
+            ["method", "status"],
+            registry=r,
+        )
+        self._sip_calls = Counter(
+            "sce_sip_calls",
+            "SIP calls answered, then ended, per outcome (answered counts each call once).",
+            ["outcome"],
+            registry=r,
+        )
         self._deploys = Counter("sce_deploys", "Deploys, per result.", ["result"], registry=r)
         self._errors = Counter("sce_errors", "Errors, per kind.", ["kind"], registry=r)
 
@@ -103,6 +115,12 @@ class Metrics:
 
     def request_cut_off(self, reason: str) -> None:
         self._cut_off.labels(reason).inc()
+
+    def sip_answered(self, method: str, status: int) -> None:
+        self._sip_responses.labels(method, str(status)).inc()
+
+    def sip_call(self, outcome: str) -> None:
+        self._sip_calls.labels(outcome).inc()
 
     def deployed(self, result: DeployResult) -> None:
         self._deploys.labels(result.result).inc()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -39,6 +40,9 @@ from sce.prompts.catalog import PromptLibrary
 from sce.prompts.settings import load_prompt_settings
 from sce.revisions import FlowRepository
 
+if TYPE_CHECKING:
+    from runtime.sip.run import SipAdapter
+
 log = logging.getLogger("sce.server")
 
 #: The folder, inside the flows folder, that keeps the deployed state of a shared store.
@@ -67,6 +71,8 @@ class Service:
     #: Told to stop (SIGTERM): /healthz says so, so that a load balancer sends new calls
     #: elsewhere while the calls this process holds finish.
     draining: bool = False
+    #: The SIP adapter of this process (`sce serve --sip`), when it runs one.
+    sip: SipAdapter | None = None
 
     @classmethod
     def open(
@@ -108,6 +114,8 @@ class Service:
         return service
 
     def close(self) -> None:
+        if self.sip is not None:
+            self.sip.stop()
         if self.watcher is not None:
             self.watcher.stop()
         self.registry.close()

@@ -161,9 +161,13 @@ def parse(data: bytes) -> Message:
         if not colon or not _TOKEN.fullmatch(name.strip()):
             raise SipError(f"a header line is not 'Name: value': {line[:60]!r}")
         message.headers.append((canonical(name), value.strip()))
-    message.body = _body(message, body)
-    if message.is_request:
-        _check_request(message)
+    try:
+        message.body = _body(message, body)
+        if message.is_request:
+            _check_request(message)
+    except SipError as e:
+        e.partial = message  # enough of it, perhaps, to answer (a Via to send the 400 to)
+        raise
     return message
 
 

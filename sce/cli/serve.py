@@ -45,6 +45,12 @@ if TYPE_CHECKING:
 @http_stubs_option(
     "Answer the flows' HTTP fetches from this stub file instead of the live systems."
 )
+@click.option(
+    "--sip",
+    "sip",
+    metavar="HOST:PORT",
+    help="Also answer SIP calls (UDP) there: INVITE sip:FLOW@HOST:PORT runs FLOW.",
+)
 @click.option("--no-watch", is_flag=True, help="Deploy the flows folder at start only.")
 @click.option(
     "--insecure-dev",
@@ -59,6 +65,7 @@ def serve(
     threads: int,
     redis_url: str | None,
     http_file: Path | None,
+    sip: str | None,
     no_watch: bool,
     insecure_dev: bool,
 ) -> None:
@@ -68,7 +75,7 @@ def serve(
     from runtime.server.gunicorn import serve as run
 
     try:
-        config = load_config(flows=str(flows_dir) if flows_dir else None, store=redis_url)
+        config = load_config(flows=str(flows_dir) if flows_dir else None, store=redis_url, sip=sip)
         stubs = str(http_file) if http_file else None
         options = Options(
             host, port, workers, threads, stubs, watch=not no_watch, insecure_dev=insecure_dev
@@ -89,6 +96,8 @@ def _announce(config: RuntimeConfig, options: Options) -> None:
         f"  webhooks  POST {where}/voice/FLOW   status callback POST {where}/voice/FLOW/status",
         f"  API       {where}/api/openapi.json   health {where}/healthz   {where}/metrics",
     ]
+    if config.sip:
+        lines.append(f"  SIP       udp:{config.sip}   INVITE sip:FLOW@{config.sip} runs FLOW")
     if not config.verify_signatures:
         lines.append(
             "  WARNING: webhook signature checks are OFF (verify-signatures = false): anyone who"
