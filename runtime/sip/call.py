@@ -124,10 +124,15 @@ class SipCall:
             self.outcome = "caller hung up"
             if self.turn is not None and self.turn.session.active:
                 self.turn = await self.engine(self._caller_gone) or self.turn
-                self.path.extend(act.path(self.turn.actions))
+                self._trace(self.turn)
         except RuntimeFault as e:
             log.error("SIP call %s ended on an error: %s", self.dialog.call_id, e)
             self.outcome = "error"
+
+    def _trace(self, turn: Turn) -> None:
+        for node in act.path(turn.actions):
+            if not self.path or self.path[-1] != node:
+                self.path.append(node)
 
     def _caller_gone(self) -> Turn | None:
         try:
@@ -140,9 +145,7 @@ class SipCall:
         """Play what the turn says and collect the answer to its wait; None when it ends."""
         plays: list[act.Play] = []
         asked = turn.session.asked
-        for node in act.path(turn.actions):
-            if not self.path or self.path[-1] != node:
-                self.path.append(node)
+        self._trace(turn)
         for action in turn.actions:
             kind = type(action)
             if kind is act.Play:

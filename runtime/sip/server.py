@@ -477,6 +477,12 @@ class SipServer(asyncio.DatagramProtocol):
         if not call.dialog.ended:
             await call.dialog.bye()
         self.ended(call.dialog)
+        session = call.turn.session if call.turn is not None else None
+        log.info(
+            "SIP call %s on %s %s: %s (%s)", call.dialog.call_id,
+            session.flow if session else "?", session.version[:12] if session else "?",
+            call.outcome, " > ".join(call.path),
+        )  # fmt: skip
         if call.turn is not None and not call.turn.session.active:
             self.on_finished(call.turn.session)
         self.on_call(call.outcome, self.active)
